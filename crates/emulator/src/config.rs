@@ -160,6 +160,13 @@ impl EmulatorConfig {
                 ));
             }
         }
+        for (app_id, certificate) in &self.app_certificates {
+            if certificate.len() != 32 || !certificate.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return invalid(format!(
+                    "the app certificate for {app_id:?} must be 32 hexadecimal characters"
+                ));
+            }
+        }
         if let Err(msg) = self.faults.validate() {
             return invalid(msg);
         }
@@ -214,6 +221,20 @@ mod tests {
         };
         assert!(fits.validate().is_ok());
         assert_eq!(fits.port_for(1), 65535);
+    }
+
+    #[test]
+    fn rejects_malformed_certificates() {
+        let bad = EmulatorConfig {
+            app_certificates: vec![("app".into(), "not-hex".into())],
+            ..EmulatorConfig::default()
+        };
+        assert!(bad.validate().is_err());
+        let good = EmulatorConfig {
+            app_certificates: vec![("app".into(), "5CFd2fd1755d40ecb72977518be15d3b".into())],
+            ..EmulatorConfig::default()
+        };
+        assert!(good.validate().is_ok());
     }
 
     #[test]

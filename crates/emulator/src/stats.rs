@@ -63,13 +63,6 @@ impl RegionStats {
             Feed::ChannelEvents => &self.channel_events,
         }
     }
-
-    pub(crate) fn feed_mut(&mut self, feed: Feed) -> &mut FeedStats {
-        match feed {
-            Feed::UserEvents => &mut self.user_events,
-            Feed::ChannelEvents => &mut self.channel_events,
-        }
-    }
 }
 
 /// Counters of one ring (one app id, one region, one feed).

@@ -144,7 +144,8 @@ impl MintedToken {
     fn mint(&self, now_unix: u64, salt: u32) -> Result<CachedToken, Error> {
         let issue_ts = u32::try_from(now_unix)
             .map_err(|_| Error::invalid_input("now", "Unix time does not fit the token format (u32)"))?;
-        let salt = salt % 99_999_999 + 1;
+        // Agora's salts are 1..=99_999_999; map anything else into that range.
+        let salt = if (1..=99_999_999).contains(&salt) { salt } else { salt % 99_999_999 + 1 };
         let build = match self.scheme {
             TokenScheme::AgoraToken => token::build_rtm_token,
             TokenScheme::LegacyHeaders => token::build_legacy_rtm_token,

@@ -301,9 +301,7 @@ impl<O: Operation> Exchange<O> {
             return self.finish(Err(error));
         }
         self.endpoint = self.next_endpoint(network_non_dns);
-        if wait.is_zero() {
-            return self.try_send(now);
-        }
+        // Always a Wait step, even of zero, so that every retry has the same shape.
         self.state = State::BackingOff;
         self.wait_started = now;
         Step::Wait(wait)

@@ -103,7 +103,11 @@ impl Service {
         Service::Rtc {
             privileges: BTreeMap::from([(PRIVILEGE_RTC_JOIN_CHANNEL, join_secs)]),
             channel_name: channel_name.into(),
-            uid: if uid == 0 { String::new() } else { uid.to_string() },
+            uid: if uid == 0 {
+                String::new()
+            } else {
+                uid.to_string()
+            },
         }
     }
 
@@ -362,7 +366,10 @@ impl AccessToken2 {
         let mut content = Packer::new();
         content.bytes(&signature, "signature")?;
         content.raw(&signing_info);
-        Ok(format!("{VERSION_007}{}", STANDARD.encode(zlib_compress(&content.into_vec()))))
+        Ok(format!(
+            "{VERSION_007}{}",
+            STANDARD.encode(zlib_compress(&content.into_vec()))
+        ))
     }
 
     fn pack_signing_info(&self) -> Result<Vec<u8>, TokenError> {
@@ -384,9 +391,11 @@ impl AccessToken2 {
     /// parsing stops at an unknown service type, keeping the services before it
     /// (see [`AccessToken2::unknown_service_type`]).
     pub fn parse(token: &str) -> Result<Self, TokenError> {
-        let body = token.strip_prefix(VERSION_007).ok_or_else(|| TokenError::BadPrefix {
-            found: token.chars().take(3).collect(),
-        })?;
+        let body = token
+            .strip_prefix(VERSION_007)
+            .ok_or_else(|| TokenError::BadPrefix {
+                found: token.chars().take(3).collect(),
+            })?;
         if body.len() > MAX_TOKEN_CHARS {
             return Err(TokenError::bad_encoding("token is too long"));
         }
@@ -489,8 +498,11 @@ impl AccessToken2 {
 
     /// The decoded token as JSON (see [`crate::token::ParsedToken::to_json`]).
     pub fn to_json(&self) -> serde_json::Value {
-        let services: Vec<serde_json::Value> =
-            self.services.iter().map(|s| s.to_json(self.issue_ts)).collect();
+        let services: Vec<serde_json::Value> = self
+            .services
+            .iter()
+            .map(|s| s.to_json(self.issue_ts))
+            .collect();
         let mut v = serde_json::json!({
             "version": VERSION_007,
             "app_id": self.app_id,
@@ -569,7 +581,10 @@ mod tests {
     fn truncated_zlib_is_bad_encoding() {
         let z = zlib_compress(b"0123456789abcdef0123456789abcdef");
         let token = format!("007{}", STANDARD.encode(&z[..z.len() - 5]));
-        assert_eq!(AccessToken2::parse(&token).unwrap_err().kind(), "bad_encoding");
+        assert_eq!(
+            AccessToken2::parse(&token).unwrap_err().kind(),
+            "bad_encoding"
+        );
     }
 
     #[test]

@@ -65,7 +65,11 @@ mod tests {
             let cur = civil_from_days(day);
             let ok = (cur.0 == prev.0 && cur.1 == prev.1 && cur.2 == prev.2 + 1)
                 || (cur.0 == prev.0 && cur.1 == prev.1 + 1 && cur.2 == 1)
-                || (cur.0 == prev.0 + 1 && cur.1 == 1 && cur.2 == 1 && prev.1 == 12 && prev.2 == 31);
+                || (cur.0 == prev.0 + 1
+                    && cur.1 == 1
+                    && cur.2 == 1
+                    && prev.1 == 12
+                    && prev.2 == 31);
             assert!(ok, "{prev:?} -> {cur:?}");
             prev = cur;
         }

@@ -9,7 +9,9 @@
 #[non_exhaustive]
 pub enum TokenError {
     /// The token does not start with `007` or `006`.
-    #[error("unsupported token prefix {found:?}: expected \"007\" (AccessToken2) or \"006\" (legacy AccessToken)")]
+    #[error(
+        "unsupported token prefix {found:?}: expected \"007\" (AccessToken2) or \"006\" (legacy AccessToken)"
+    )]
     BadPrefix {
         /// The first (at most three) characters of the token.
         found: String,

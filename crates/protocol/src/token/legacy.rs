@@ -78,7 +78,10 @@ impl fmt::Debug for LegacyToken {
             .field("salt", &self.salt)
             .field("ts", &self.ts)
             .field("privileges", &self.privileges)
-            .field("crc_channel_name", &format_args!("{:#010x}", self.crc_channel_name))
+            .field(
+                "crc_channel_name",
+                &format_args!("{:#010x}", self.crc_channel_name),
+            )
             .field("crc_uid", &format_args!("{:#010x}", self.crc_uid))
             .field(
                 "signature",
@@ -90,7 +93,12 @@ impl fmt::Debug for LegacyToken {
 
 impl LegacyToken {
     /// An unsigned RTM token for `user_account` with no privileges yet.
-    pub fn new_rtm(app_id: impl Into<String>, user_account: impl Into<String>, salt: u32, ts: u32) -> Self {
+    pub fn new_rtm(
+        app_id: impl Into<String>,
+        user_account: impl Into<String>,
+        salt: u32,
+        ts: u32,
+    ) -> Self {
         let user_account = user_account.into();
         Self {
             app_id: app_id.into(),
@@ -138,14 +146,20 @@ impl LegacyToken {
         p.u32(crc32fast::hash(account.as_bytes()));
         p.u32(crc32fast::hash(b""));
         p.bytes(&m, "message")?;
-        Ok(format!("{VERSION_006}{}{}", self.app_id, STANDARD.encode(p.into_vec())))
+        Ok(format!(
+            "{VERSION_006}{}{}",
+            self.app_id,
+            STANDARD.encode(p.into_vec())
+        ))
     }
 
     /// Parses a `"006..."` string without verifying it (the user account stays unknown).
     pub fn parse(token: &str) -> Result<Self, TokenError> {
-        let rest = token.strip_prefix(VERSION_006).ok_or_else(|| TokenError::BadPrefix {
-            found: token.chars().take(3).collect(),
-        })?;
+        let rest = token
+            .strip_prefix(VERSION_006)
+            .ok_or_else(|| TokenError::BadPrefix {
+                found: token.chars().take(3).collect(),
+            })?;
         let app_id = rest
             .get(..APP_ID_CHARS)
             .ok_or_else(|| TokenError::bad_encoding("too short to hold an app id"))?;
@@ -185,14 +199,28 @@ impl LegacyToken {
 
     /// Checks the signature in constant time for `user_account` (no time checks),
     /// and on success records the account in [`LegacyToken::user_account`].
-    pub fn verify_signature(&mut self, user_account: &str, app_certificate: &str) -> Result<(), TokenError> {
+    pub fn verify_signature(
+        &mut self,
+        user_account: &str,
+        app_certificate: &str,
+    ) -> Result<(), TokenError> {
         check_app_certificate(app_certificate)?;
         if !self.matches_user(user_account) {
             return Err(TokenError::WrongUserId {
                 expected: user_account.to_string(),
             });
         }
-        let expected = signature(app_certificate, &self.app_id, user_account, &self.message()?);
+        // The CRCs are not signed: the uid slot is empty for RTM, so its CRC
+        // must be crc32(""), or the token was altered (or is not an RTM token).
+        if self.crc_uid != crc32fast::hash(b"") {
+            return Err(TokenError::BadSignature);
+        }
+        let expected = signature(
+            app_certificate,
+            &self.app_id,
+            user_account,
+            &self.message()?,
+        );
         if bool::from(expected.as_slice().ct_eq(self.signature.as_slice())) {
             self.user_account = Some(user_account.to_string());
             Ok(())

@@ -305,7 +305,11 @@ pub struct Expected<'a> {
 /// assert_eq!(verify_token(token, cert, 1111711).unwrap_err().kind(), "expired");
 /// assert_eq!(verify_token(token, "00000000000000000000000000000000", 1111111).unwrap_err().kind(), "bad_signature");
 /// ```
-pub fn verify_token(token: &str, app_certificate: &str, now_unix: u64) -> Result<ParsedToken, TokenError> {
+pub fn verify_token(
+    token: &str,
+    app_certificate: &str,
+    now_unix: u64,
+) -> Result<ParsedToken, TokenError> {
     verify_token_with(token, Expected::default(), app_certificate, now_unix)
 }
 

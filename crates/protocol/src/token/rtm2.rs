@@ -123,7 +123,12 @@ impl Rtm2Permissions {
 
     /// Sets the resources of one (resource type, permission) pair, replacing any
     /// earlier list for that pair (as Agora's builders do).
-    pub fn add<I, S>(&mut self, resource_type: ResourceType, permission: Permission, resources: I) -> &mut Self
+    pub fn add<I, S>(
+        &mut self,
+        resource_type: ResourceType,
+        permission: Permission,
+        resources: I,
+    ) -> &mut Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -137,7 +142,12 @@ impl Rtm2Permissions {
     }
 
     /// Like [`Rtm2Permissions::add`] with raw wire numbers.
-    pub fn add_raw(&mut self, resource_type: u16, permission: u16, resources: Vec<String>) -> &mut Self {
+    pub fn add_raw(
+        &mut self,
+        resource_type: u16,
+        permission: u16,
+        resources: Vec<String>,
+    ) -> &mut Self {
         self.details
             .entry(resource_type)
             .or_default()
@@ -146,7 +156,11 @@ impl Rtm2Permissions {
     }
 
     /// The resources of one (resource type, permission) pair, if set.
-    pub fn resources(&self, resource_type: ResourceType, permission: Permission) -> Option<&[String]> {
+    pub fn resources(
+        &self,
+        resource_type: ResourceType,
+        permission: Permission,
+    ) -> Option<&[String]> {
         self.details
             .get(&resource_type.code())
             .and_then(|m| m.get(&permission.code()))

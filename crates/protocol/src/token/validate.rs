@@ -26,7 +26,10 @@ pub(crate) fn check_app_id(app_id: &str) -> Result<(), TokenError> {
         Ok(())
     } else if app_id.len() != 32 {
         Err(TokenError::InvalidAppId {
-            reason: format!("expected 32 hexadecimal characters, got {} bytes", app_id.len()),
+            reason: format!(
+                "expected 32 hexadecimal characters, got {} bytes",
+                app_id.len()
+            ),
         })
     } else {
         Err(TokenError::InvalidAppId {

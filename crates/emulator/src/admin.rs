@@ -1,0 +1,209 @@
+//! The admin API under `/_emulator/`: inject events, read stats, change faults,
+//! reset. No auth, but only loopback peers are served (others get 403).
+
+use std::net::{IpAddr, SocketAddr};
+
+use agora_rtm_rest_protocol::{ChannelEvent, ChannelEventKind, UserEvent, UserEventKind};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::faults::Faults;
+use crate::feeds::{RegionState, json, message};
+use crate::state::{Shared, unix_ms};
+use crate::store::FeedEvent;
+
+/// The largest admin request body accepted (an injection of many events).
+const MAX_ADMIN_BODY: usize = 64 * 1024 * 1024;
+
+/// The admin routes, guarded by the loopback check.
+pub(crate) fn routes() -> Router<RegionState> {
+    Router::new()
+        .route("/_emulator/apps/{appid}/user_events", post(inject::<InjectedUserEvent>))
+        .route("/_emulator/apps/{appid}/channel_events", post(inject::<InjectedChannelEvent>))
+        .route("/_emulator/stats", get(stats))
+        .route("/_emulator/faults", get(get_faults).put(put_faults))
+        .route("/_emulator/reset", post(reset))
+        .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
+        .layer(middleware::from_fn(loopback_only))
+}
+
+/// True for loopback addresses, including IPv4-mapped ones (`::ffff:127.0.0.1`).
+pub(crate) fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+async fn loopback_only(ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request, next: Next) -> Response {
+    if is_loopback(peer.ip()) {
+        next.run(req).await
+    } else {
+        tracing::debug!(%peer, "admin request from a non-loopback peer refused");
+        message(StatusCode::FORBIDDEN, "the emulator's admin API only answers loopback clients")
+    }
+}
+
+/// An injected user event: the service's shape, `ms` (or legacy `ts`) optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InjectedUserEvent {
+    user_id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default, alias = "ts")]
+    ms: Option<u64>,
+}
+
+/// An injected channel event: `group_id` (or legacy `channel_id`), `ms` (or `ts`) optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InjectedChannelEvent {
+    #[serde(alias = "channel_id")]
+    group_id: String,
+    user_id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default, alias = "ts")]
+    ms: Option<u64>,
+}
+
+/// Turns an injected event into the model, with `now` for a missing time.
+trait Injected: DeserializeOwned + Send + 'static {
+    type Event: FeedEvent;
+    fn into_event(self, now_ms: u64) -> Self::Event;
+}
+
+impl Injected for InjectedUserEvent {
+    type Event = UserEvent;
+    fn into_event(self, now_ms: u64) -> UserEvent {
+        UserEvent {
+            user_id: self.user_id,
+            kind: UserEventKind::from_wire(&self.kind),
+            ms: self.ms.unwrap_or(now_ms),
+        }
+    }
+}
+
+impl Injected for InjectedChannelEvent {
+    type Event = ChannelEvent;
+    fn into_event(self, now_ms: u64) -> ChannelEvent {
+        ChannelEvent {
+            channel_id: self.group_id,
+            user_id: self.user_id,
+            kind: ChannelEventKind::from_wire(&self.kind),
+            ms: self.ms.unwrap_or(now_ms),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct InjectQuery {
+    regions: Option<String>,
+}
+
+/// Parses `?regions=a,b` into region indexes (all regions when absent).
+fn parse_regions(shared: &Shared, regions: Option<&str>) -> Result<Vec<usize>, String> {
+    match regions {
+        None => shared.region_indexes(None),
+        Some(list) => {
+            let names: Vec<String> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if names.is_empty() {
+                return Err("regions= names no region".into());
+            }
+            shared.region_indexes(Some(&names))
+        }
+    }
+}
+
+async fn inject<I: Injected>(
+    State(state): State<RegionState>,
+    Path(app_id): Path<String>,
+    Query(query): Query<InjectQuery>,
+    body: Bytes,
+) -> Response {
+    let regions = match parse_regions(&state.shared, query.regions.as_deref()) {
+        Ok(regions) => regions,
+        Err(msg) => return message(StatusCode::BAD_REQUEST, &msg),
+    };
+    let injected: Vec<I> = match serde_json::from_slice(&body) {
+        Ok(events) => events,
+        Err(err) => {
+            let msg = format!(
+                "the body must be a JSON array of {} in the service's shape: {err}",
+                <I::Event as FeedEvent>::FEED
+            );
+            return message(StatusCode::BAD_REQUEST, &msg);
+        }
+    };
+    let now = unix_ms();
+    let events: Vec<I::Event> = injected.into_iter().map(|e| e.into_event(now)).collect();
+    state.shared.push(&app_id, &regions, &events);
+    json(StatusCode::OK, &serde_json::json!({ "injected": events.len() }))
+}
+
+async fn stats(State(state): State<RegionState>) -> Response {
+    json(StatusCode::OK, &state.shared.stats())
+}
+
+async fn get_faults(State(state): State<RegionState>) -> Response {
+    json(StatusCode::OK, &state.shared.faults())
+}
+
+async fn put_faults(State(state): State<RegionState>, body: Bytes) -> Response {
+    let faults: Faults = match serde_json::from_slice(&body) {
+        Ok(faults) => faults,
+        Err(err) => {
+            return message(StatusCode::BAD_REQUEST, &format!("the body must be a JSON faults object: {err}"));
+        }
+    };
+    if let Err(msg) = faults.validate() {
+        return message(StatusCode::BAD_REQUEST, &msg);
+    }
+    state.shared.set_faults(faults);
+    json(StatusCode::OK, &state.shared.faults())
+}
+
+async fn reset(State(state): State<RegionState>) -> Response {
+    state.shared.reset();
+    json(StatusCode::OK, &serde_json::json!({ "reset": true }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_predicate() {
+        for ip in ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"] {
+            assert!(is_loopback(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["10.0.0.1", "192.168.1.1", "0.0.0.0", "::", "::ffff:10.0.0.1", "fe80::1"] {
+            assert!(!is_loopback(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn injected_events_accept_both_field_generations() {
+        let current: Vec<InjectedChannelEvent> =
+            serde_json::from_str(r#"[{"group_id":"c","user_id":"u","type":"Join","ms":5}]"#).unwrap();
+        let legacy: Vec<InjectedChannelEvent> =
+            serde_json::from_str(r#"[{"channel_id":"c","user_id":"u","type":"Join","ts":5}]"#).unwrap();
+        let a = current.into_iter().next().unwrap().into_event(0);
+        let b = legacy.into_iter().next().unwrap().into_event(0);
+        assert_eq!(a, b);
+        let no_time: Vec<InjectedUserEvent> =
+            serde_json::from_str(r#"[{"user_id":"u","type":"Logout"}]"#).unwrap();
+        assert_eq!(no_time.into_iter().next().unwrap().into_event(42).ms, 42);
+        assert!(serde_json::from_str::<Vec<InjectedUserEvent>>(r#"[{"user_id":"u","type":"Login","group_id":"x"}]"#).is_err());
+    }
+}
