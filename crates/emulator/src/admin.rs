@@ -25,8 +25,14 @@ const MAX_ADMIN_BODY: usize = 64 * 1024 * 1024;
 /// The admin routes, guarded by the loopback check.
 pub(crate) fn routes() -> Router<RegionState> {
     Router::new()
-        .route("/_emulator/apps/{appid}/user_events", post(inject::<InjectedUserEvent>))
-        .route("/_emulator/apps/{appid}/channel_events", post(inject::<InjectedChannelEvent>))
+        .route(
+            "/_emulator/apps/{appid}/user_events",
+            post(inject::<InjectedUserEvent>),
+        )
+        .route(
+            "/_emulator/apps/{appid}/channel_events",
+            post(inject::<InjectedChannelEvent>),
+        )
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/faults", get(get_faults).put(put_faults))
         .route("/_emulator/reset", post(reset))
@@ -39,12 +45,19 @@ pub(crate) fn is_loopback(ip: IpAddr) -> bool {
     ip.to_canonical().is_loopback()
 }
 
-async fn loopback_only(ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request, next: Next) -> Response {
+async fn loopback_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
     if is_loopback(peer.ip()) {
         next.run(req).await
     } else {
         tracing::debug!(%peer, "admin request from a non-loopback peer refused");
-        message(StatusCode::FORBIDDEN, "the emulator's admin API only answers loopback clients")
+        message(
+            StatusCode::FORBIDDEN,
+            "the emulator's admin API only answers loopback clients",
+        )
     }
 }
 
@@ -148,7 +161,10 @@ async fn inject<I: Injected>(
     let now = unix_ms();
     let events: Vec<I::Event> = injected.into_iter().map(|e| e.into_event(now)).collect();
     state.shared.push(&app_id, &regions, &events);
-    json(StatusCode::OK, &serde_json::json!({ "injected": events.len() }))
+    json(
+        StatusCode::OK,
+        &serde_json::json!({ "injected": events.len() }),
+    )
 }
 
 async fn stats(State(state): State<RegionState>) -> Response {
@@ -163,7 +179,10 @@ async fn put_faults(State(state): State<RegionState>, body: Bytes) -> Response {
     let faults: Faults = match serde_json::from_slice(&body) {
         Ok(faults) => faults,
         Err(err) => {
-            return message(StatusCode::BAD_REQUEST, &format!("the body must be a JSON faults object: {err}"));
+            return message(
+                StatusCode::BAD_REQUEST,
+                &format!("the body must be a JSON faults object: {err}"),
+            );
         }
     };
     if let Err(msg) = faults.validate() {
@@ -187,7 +206,14 @@ mod tests {
         for ip in ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"] {
             assert!(is_loopback(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["10.0.0.1", "192.168.1.1", "0.0.0.0", "::", "::ffff:10.0.0.1", "fe80::1"] {
+        for ip in [
+            "10.0.0.1",
+            "192.168.1.1",
+            "0.0.0.0",
+            "::",
+            "::ffff:10.0.0.1",
+            "fe80::1",
+        ] {
             assert!(!is_loopback(ip.parse().unwrap()), "{ip}");
         }
     }
@@ -195,15 +221,22 @@ mod tests {
     #[test]
     fn injected_events_accept_both_field_generations() {
         let current: Vec<InjectedChannelEvent> =
-            serde_json::from_str(r#"[{"group_id":"c","user_id":"u","type":"Join","ms":5}]"#).unwrap();
+            serde_json::from_str(r#"[{"group_id":"c","user_id":"u","type":"Join","ms":5}]"#)
+                .unwrap();
         let legacy: Vec<InjectedChannelEvent> =
-            serde_json::from_str(r#"[{"channel_id":"c","user_id":"u","type":"Join","ts":5}]"#).unwrap();
+            serde_json::from_str(r#"[{"channel_id":"c","user_id":"u","type":"Join","ts":5}]"#)
+                .unwrap();
         let a = current.into_iter().next().unwrap().into_event(0);
         let b = legacy.into_iter().next().unwrap().into_event(0);
         assert_eq!(a, b);
         let no_time: Vec<InjectedUserEvent> =
             serde_json::from_str(r#"[{"user_id":"u","type":"Logout"}]"#).unwrap();
         assert_eq!(no_time.into_iter().next().unwrap().into_event(42).ms, 42);
-        assert!(serde_json::from_str::<Vec<InjectedUserEvent>>(r#"[{"user_id":"u","type":"Login","group_id":"x"}]"#).is_err());
+        assert!(
+            serde_json::from_str::<Vec<InjectedUserEvent>>(
+                r#"[{"user_id":"u","type":"Login","group_id":"x"}]"#
+            )
+            .is_err()
+        );
     }
 }

@@ -87,7 +87,9 @@ impl AuthConfig {
                     .trim();
                 return self.check_token(token, token::VERSION_007, app_id, None, now_unix);
             }
-            return Err(bad_credentials(format!("unsupported Authorization scheme {scheme:?}")));
+            return Err(bad_credentials(format!(
+                "unsupported Authorization scheme {scheme:?}"
+            )));
         }
         if let Some(token) = headers.get(X_AGORA_TOKEN) {
             let token = token
@@ -111,20 +113,20 @@ impl AuthConfig {
         let decoded = STANDARD
             .decode(encoded)
             .map_err(|_| bad_credentials("Basic credentials are not base64"))?;
-        let decoded =
-            String::from_utf8(decoded).map_err(|_| bad_credentials("Basic credentials are not UTF-8"))?;
+        let decoded = String::from_utf8(decoded)
+            .map_err(|_| bad_credentials("Basic credentials are not UTF-8"))?;
         let (id, secret) = decoded
             .split_once(':')
             .ok_or_else(|| bad_credentials("Basic credentials without ':'"))?;
         if id.is_empty() {
             return Err(bad_credentials("empty customer id"));
         }
-        if self.customers.is_empty()
-            || self.customers.iter().any(|(i, s)| i == id && s == secret)
-        {
+        if self.customers.is_empty() || self.customers.iter().any(|(i, s)| i == id && s == secret) {
             Ok(())
         } else {
-            Err(bad_credentials(format!("unknown customer id or wrong secret for {id:?}")))
+            Err(bad_credentials(format!(
+                "unknown customer id or wrong secret for {id:?}"
+            )))
         }
     }
 
@@ -153,7 +155,10 @@ impl AuthConfig {
         }
         match self.certificates.get(app_id) {
             Some(cert) => {
-                let expected = Expected { app_id: Some(app_id), user_id: uid };
+                let expected = Expected {
+                    app_id: Some(app_id),
+                    user_id: uid,
+                };
                 let parsed = token::verify_token_with(token, expected, cert, now_unix)
                     .map_err(|e| bad_token(e.kind()))?;
                 if parsed.rtm_user_id().is_none() {
@@ -162,10 +167,10 @@ impl AuthConfig {
             }
             None => {
                 let parsed = token::parse_token(token).map_err(|e| bad_token(e.kind()))?;
-                if let (Some(uid), Some(legacy)) = (uid, parsed.as_legacy()) {
-                    if !legacy.matches_user(uid) {
-                        return Err(bad_token("x-agora-uid is not the token's user"));
-                    }
+                if let (Some(uid), Some(legacy)) = (uid, parsed.as_legacy())
+                    && !legacy.matches_user(uid)
+                {
+                    return Err(bad_token("x-agora-uid is not the token's user"));
                 }
             }
         }
@@ -196,7 +201,10 @@ mod tests {
         ));
         let mut garbage = HeaderMap::new();
         garbage.insert(AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
-        assert!(matches!(auth.authenticate(&garbage, "app", 0), Err(AuthError::InvalidCredentials(_))));
+        assert!(matches!(
+            auth.authenticate(&garbage, "app", 0),
+            Err(AuthError::InvalidCredentials(_))
+        ));
         assert!(matches!(
             auth.authenticate(&HeaderMap::new(), "app", 0),
             Err(AuthError::InvalidCredentials(_))
@@ -210,7 +218,9 @@ mod tests {
             ..AuthConfig::default()
         };
         assert_eq!(auth.authenticate(&basic("id", "secret"), "app", 0), Ok(()));
-        let wrong = auth.authenticate(&basic("id", "nope"), "app", 0).unwrap_err();
+        let wrong = auth
+            .authenticate(&basic("id", "nope"), "app", 0)
+            .unwrap_err();
         assert_eq!(wrong.message(), "Invalid authentication credentials");
     }
 
@@ -220,7 +230,10 @@ mod tests {
 
     fn agora(token: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(AUTHORIZATION, HeaderValue::from_str(&format!("agora token={token}")).unwrap());
+        h.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("agora token={token}")).unwrap(),
+        );
         h
     }
 
@@ -239,48 +252,101 @@ mod tests {
     }
 
     fn token_007(user: &str) -> String {
-        token::build_rtm_token(APP, CERT, user, std::time::Duration::from_secs(3600), NOW, 7).unwrap()
+        token::build_rtm_token(
+            APP,
+            CERT,
+            user,
+            std::time::Duration::from_secs(3600),
+            NOW,
+            7,
+        )
+        .unwrap()
     }
 
     fn token_006(user: &str) -> String {
-        token::build_legacy_rtm_token(APP, CERT, user, std::time::Duration::from_secs(3600), NOW, 7)
-            .unwrap()
+        token::build_legacy_rtm_token(
+            APP,
+            CERT,
+            user,
+            std::time::Duration::from_secs(3600),
+            NOW,
+            7,
+        )
+        .unwrap()
     }
 
     #[test]
     fn verified_tokens() {
         let auth = with_cert();
         let now = u64::from(NOW) + 10;
-        assert_eq!(auth.authenticate(&agora(&token_007("alice")), APP, now), Ok(()));
-        assert_eq!(auth.authenticate(&legacy(&token_006("bob"), "bob"), APP, now), Ok(()));
+        assert_eq!(
+            auth.authenticate(&agora(&token_007("alice")), APP, now),
+            Ok(())
+        );
+        assert_eq!(
+            auth.authenticate(&legacy(&token_006("bob"), "bob"), APP, now),
+            Ok(())
+        );
         // Expired.
         let late = u64::from(NOW) + 7200;
-        assert!(auth.authenticate(&agora(&token_007("alice")), APP, late).is_err());
+        assert!(
+            auth.authenticate(&agora(&token_007("alice")), APP, late)
+                .is_err()
+        );
         // Another app id in the path (with its own certificate).
         let other = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
         let mut two = with_cert();
         two.certificates.insert(other.into(), CERT.into());
-        assert!(two.authenticate(&agora(&token_007("alice")), other, now).is_err());
+        assert!(
+            two.authenticate(&agora(&token_007("alice")), other, now)
+                .is_err()
+        );
         // Wrong certificate.
         let mut wrong = AuthConfig::default();
-        wrong.certificates.insert(APP.into(), "00000000000000000000000000000000".into());
-        assert!(wrong.authenticate(&agora(&token_007("alice")), APP, now).is_err());
+        wrong
+            .certificates
+            .insert(APP.into(), "00000000000000000000000000000000".into());
+        assert!(
+            wrong
+                .authenticate(&agora(&token_007("alice")), APP, now)
+                .is_err()
+        );
         // A 006 token for another user than x-agora-uid.
-        assert!(auth.authenticate(&legacy(&token_006("bob"), "eve"), APP, now).is_err());
+        assert!(
+            auth.authenticate(&legacy(&token_006("bob"), "eve"), APP, now)
+                .is_err()
+        );
         // Each generation only in its own header.
-        let e = auth.authenticate(&legacy(&token_007("bob"), "bob"), APP, now).unwrap_err();
+        let e = auth
+            .authenticate(&legacy(&token_007("bob"), "bob"), APP, now)
+            .unwrap_err();
         assert_eq!(e.message(), "invalid token");
-        assert!(auth.authenticate(&agora(&token_006("bob")), APP, now).is_err());
+        assert!(
+            auth.authenticate(&agora(&token_006("bob")), APP, now)
+                .is_err()
+        );
     }
 
     #[test]
     fn unverified_tokens_only_need_to_parse() {
         let auth = AuthConfig::default();
         let now = u64::from(NOW) + 10;
-        assert_eq!(auth.authenticate(&agora(&token_007("alice")), "demo", now), Ok(()));
-        assert_eq!(auth.authenticate(&legacy(&token_006("bob"), "bob"), "demo", now), Ok(()));
-        assert!(auth.authenticate(&legacy(&token_006("bob"), "eve"), "demo", now).is_err());
-        assert!(auth.authenticate(&agora("007garbage"), "demo", now).is_err());
+        assert_eq!(
+            auth.authenticate(&agora(&token_007("alice")), "demo", now),
+            Ok(())
+        );
+        assert_eq!(
+            auth.authenticate(&legacy(&token_006("bob"), "bob"), "demo", now),
+            Ok(())
+        );
+        assert!(
+            auth.authenticate(&legacy(&token_006("bob"), "eve"), "demo", now)
+                .is_err()
+        );
+        assert!(
+            auth.authenticate(&agora("007garbage"), "demo", now)
+                .is_err()
+        );
     }
 
     #[test]
@@ -288,14 +354,26 @@ mod tests {
         let auth = AuthConfig::default();
         let mut h = HeaderMap::new();
         h.insert(AUTHORIZATION, HeaderValue::from_static("agora token="));
-        assert_eq!(auth.authenticate(&h, "app", 0).unwrap_err().message(), "invalid token");
+        assert_eq!(
+            auth.authenticate(&h, "app", 0).unwrap_err().message(),
+            "invalid token"
+        );
         let mut h = HeaderMap::new();
-        h.insert(AUTHORIZATION, HeaderValue::from_static("agora token=garbage"));
-        assert_eq!(auth.authenticate(&h, "app", 0).unwrap_err().message(), "invalid token");
+        h.insert(
+            AUTHORIZATION,
+            HeaderValue::from_static("agora token=garbage"),
+        );
+        assert_eq!(
+            auth.authenticate(&h, "app", 0).unwrap_err().message(),
+            "invalid token"
+        );
         let mut h = HeaderMap::new();
         h.insert(X_AGORA_TOKEN, HeaderValue::from_static("006garbage"));
         // No uid header.
-        assert_eq!(auth.authenticate(&h, "app", 0).unwrap_err().message(), "invalid token");
+        assert_eq!(
+            auth.authenticate(&h, "app", 0).unwrap_err().message(),
+            "invalid token"
+        );
         let mut h = HeaderMap::new();
         h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer x"));
         assert_eq!(

@@ -206,7 +206,10 @@ mod tests {
             ..EmulatorConfig::default()
         };
         assert!(dup.validate().is_err());
-        let none = EmulatorConfig { regions: vec![], ..EmulatorConfig::default() };
+        let none = EmulatorConfig {
+            regions: vec![],
+            ..EmulatorConfig::default()
+        };
         assert!(none.validate().is_err());
         let overflow = EmulatorConfig {
             port: 65535,
@@ -240,12 +243,30 @@ mod tests {
     #[test]
     fn rejects_bad_simulation() {
         for sim in [
-            SimulateConfig { users: 0, ..SimulateConfig::default() },
-            SimulateConfig { channels: 0, ..SimulateConfig::default() },
-            SimulateConfig { events_per_sec: f64::NAN, ..SimulateConfig::default() },
-            SimulateConfig { events_per_sec: -1.0, ..SimulateConfig::default() },
-            SimulateConfig { user_event_share: 1.5, ..SimulateConfig::default() },
-            SimulateConfig { user_event_share: f64::NAN, ..SimulateConfig::default() },
+            SimulateConfig {
+                users: 0,
+                ..SimulateConfig::default()
+            },
+            SimulateConfig {
+                channels: 0,
+                ..SimulateConfig::default()
+            },
+            SimulateConfig {
+                events_per_sec: f64::NAN,
+                ..SimulateConfig::default()
+            },
+            SimulateConfig {
+                events_per_sec: -1.0,
+                ..SimulateConfig::default()
+            },
+            SimulateConfig {
+                user_event_share: 1.5,
+                ..SimulateConfig::default()
+            },
+            SimulateConfig {
+                user_event_share: f64::NAN,
+                ..SimulateConfig::default()
+            },
         ] {
             assert!(sim.validate().is_err(), "{sim:?}");
         }

@@ -40,7 +40,9 @@ impl Faults {
     pub fn validate(&self) -> Result<(), String> {
         for (name, p) in self.probabilities() {
             if !(0.0..=1.0).contains(&p) {
-                return Err(format!("fault probability {name} must be between 0 and 1, got {p}"));
+                return Err(format!(
+                    "fault probability {name} must be between 0 and 1, got {p}"
+                ));
             }
         }
         Ok(())
@@ -112,24 +114,53 @@ mod tests {
     #[test]
     fn validation_and_clamping() {
         assert!(Faults::default().validate().is_ok());
-        let bad = Faults { p_5xx: 1.5, ..Faults::default() };
+        let bad = Faults {
+            p_5xx: 1.5,
+            ..Faults::default()
+        };
         assert!(bad.validate().is_err());
-        let nan = Faults { p_429: f64::NAN, ..Faults::default() };
+        let nan = Faults {
+            p_429: f64::NAN,
+            ..Faults::default()
+        };
         assert!(nan.validate().is_err());
-        let clamped = Faults { p_5xx: 1.5, p_429: f64::NAN, p_408: -1.0, ..Faults::default() }.clamped();
-        assert_eq!((clamped.p_5xx, clamped.p_429, clamped.p_408), (1.0, 0.0, 0.0));
+        let clamped = Faults {
+            p_5xx: 1.5,
+            p_429: f64::NAN,
+            p_408: -1.0,
+            ..Faults::default()
+        }
+        .clamped();
+        assert_eq!(
+            (clamped.p_5xx, clamped.p_429, clamped.p_408),
+            (1.0, 0.0, 0.0)
+        );
     }
 
     #[test]
     fn draw_respects_certainties() {
         let mut rng = StdRng::seed_from_u64(7);
         assert_eq!(Faults::default().draw(&mut rng), Outcome::Normal);
-        let all = Faults { p_408: 1.0, p_5xx: 1.0, p_429: 1.0, p_lost_response: 1.0, latency_ms: 0 };
+        let all = Faults {
+            p_408: 1.0,
+            p_5xx: 1.0,
+            p_429: 1.0,
+            p_lost_response: 1.0,
+            latency_ms: 0,
+        };
         assert_eq!(all.draw(&mut rng), Outcome::Timeout);
-        let lost = Faults { p_lost_response: 1.0, ..Faults::default() };
+        let lost = Faults {
+            p_lost_response: 1.0,
+            ..Faults::default()
+        };
         assert_eq!(lost.draw(&mut rng), Outcome::LostResponse);
-        let half = Faults { p_408: 0.5, ..Faults::default() };
-        let timeouts = (0..10_000).filter(|_| half.draw(&mut rng) == Outcome::Timeout).count();
+        let half = Faults {
+            p_408: 0.5,
+            ..Faults::default()
+        };
+        let timeouts = (0..10_000)
+            .filter(|_| half.draw(&mut rng) == Outcome::Timeout)
+            .count();
         assert!((4_500..5_500).contains(&timeouts), "{timeouts}");
     }
 

@@ -36,8 +36,14 @@ pub(crate) fn routes() -> Router<RegionState> {
     // Explicit HEAD handlers: axum would otherwise run the (destructive) GET
     // handler for HEAD and drop the body, losing the events.
     Router::new()
-        .route(USER_EVENTS_ROUTE, get(read_feed::<UserEvent>).head(head_not_allowed))
-        .route(CHANNEL_EVENTS_ROUTE, get(read_feed::<ChannelEvent>).head(head_not_allowed))
+        .route(
+            USER_EVENTS_ROUTE,
+            get(read_feed::<UserEvent>).head(head_not_allowed),
+        )
+        .route(
+            CHANNEL_EVENTS_ROUTE,
+            get(read_feed::<ChannelEvent>).head(head_not_allowed),
+        )
 }
 
 async fn head_not_allowed() -> Response {
@@ -59,7 +65,11 @@ pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
 
 /// A request id shaped like the service's (`"165454_13306870108610070770"`).
 fn request_id(rng: &mut impl Rng) -> String {
-    format!("{}_{}", rng.random_range(100_000..1_000_000u32), rng.random::<u64>())
+    format!(
+        "{}_{}",
+        rng.random_range(100_000..1_000_000u32),
+        rng.random::<u64>()
+    )
 }
 
 #[derive(Serialize)]
@@ -72,18 +82,40 @@ struct Page<'a, E> {
 fn page_body<T: FeedEvent>(events: &[T], legacy: bool, request_id: &str) -> Response {
     if legacy {
         let events: Vec<serde_json::Value> = events.iter().map(FeedEvent::legacy_json).collect();
-        json(StatusCode::OK, &Page { result: "success", request_id, events })
+        json(
+            StatusCode::OK,
+            &Page {
+                result: "success",
+                request_id,
+                events,
+            },
+        )
     } else {
-        json(StatusCode::OK, &Page { result: "success", request_id, events })
+        json(
+            StatusCode::OK,
+            &Page {
+                result: "success",
+                request_id,
+                events,
+            },
+        )
     }
 }
 
 /// A 200 whose body fails at once, so the server aborts the connection and the
 /// client never receives the page.
 fn broken_response() -> Response {
-    let failure = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "emulated lost response");
+    let failure = std::io::Error::new(
+        std::io::ErrorKind::ConnectionAborted,
+        "emulated lost response",
+    );
     let stream = futures_util::stream::iter([Err::<Bytes, std::io::Error>(failure)]);
-    (StatusCode::OK, [(CONTENT_TYPE, "application/json")], Body::from_stream(stream)).into_response()
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "application/json")],
+        Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 fn server_error(shared: &Shared) -> Response {
@@ -123,7 +155,10 @@ async fn read_feed<T: FeedEvent>(
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
 
-    if let Err(err) = shared.auth.authenticate(&headers, &app_id, unix_ms() / 1000) {
+    if let Err(err) = shared
+        .auth
+        .authenticate(&headers, &app_id, unix_ms() / 1000)
+    {
         tracing::debug!(app_id = %app_id, feed = %T::FEED, reason = err.reason(), "401");
         shared.store().app(&app_id).auth_failures += 1;
         return message(StatusCode::UNAUTHORIZED, err.message());

@@ -21,7 +21,10 @@ pub(crate) struct SlidingWindowLimiter {
 impl SlidingWindowLimiter {
     /// A limiter allowing `limit` requests per window (`0` = unlimited).
     pub(crate) fn new(limit: u32) -> Self {
-        SlidingWindowLimiter { limit, accepted: HashMap::new() }
+        SlidingWindowLimiter {
+            limit,
+            accepted: HashMap::new(),
+        }
     }
 
     /// Records a request at `now` if the app id is under its limit; false when
@@ -60,7 +63,10 @@ mod tests {
         let t0 = Instant::now();
         let mut limiter = SlidingWindowLimiter::new(10);
         for i in 0..10 {
-            assert!(limiter.try_acquire("a", t0 + Duration::from_millis(i * 50)), "{i}");
+            assert!(
+                limiter.try_acquire("a", t0 + Duration::from_millis(i * 50)),
+                "{i}"
+            );
         }
         assert!(!limiter.try_acquire("a", t0 + Duration::from_millis(600)));
         // Another app id has its own budget.

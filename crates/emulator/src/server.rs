@@ -78,7 +78,11 @@ impl Emulator {
         let mut listeners = Vec::with_capacity(config.regions.len());
         for (index, region) in config.regions.iter().enumerate() {
             let addr = SocketAddr::new(config.bind, config.port_for(index));
-            let bind_error = |source| EmulatorError::Bind { region: region.clone(), addr, source };
+            let bind_error = |source| EmulatorError::Bind {
+                region: region.clone(),
+                addr,
+                source,
+            };
             let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
             let local = listener.local_addr().map_err(bind_error)?;
             listeners.push((region.clone(), listener, local));
@@ -87,7 +91,10 @@ impl Emulator {
         let mut urls = Vec::with_capacity(listeners.len());
         let mut servers = Vec::with_capacity(listeners.len());
         for (index, (region, listener, local)) in listeners.into_iter().enumerate() {
-            let app = router(RegionState { shared: Arc::clone(&shared), region: index });
+            let app = router(RegionState {
+                shared: Arc::clone(&shared),
+                region: index,
+            });
             let mut stopped = stop.subscribe();
             let name = region.clone();
             servers.push(tokio::spawn(async move {
@@ -107,10 +114,17 @@ impl Emulator {
             urls.push((region, url));
         }
 
-        let simulator = config.simulate.clone().map(|sim| {
-            tokio::spawn(simulator::run(Arc::clone(&shared), sim, stop.subscribe()))
-        });
-        Ok(Emulator { shared, urls, stop, servers, simulator })
+        let simulator = config
+            .simulate
+            .clone()
+            .map(|sim| tokio::spawn(simulator::run(Arc::clone(&shared), sim, stop.subscribe())));
+        Ok(Emulator {
+            shared,
+            urls,
+            stop,
+            servers,
+            simulator,
+        })
     }
 
     /// Every region with the root URL of its listener (`http://127.0.0.1:PORT`),
@@ -121,12 +135,18 @@ impl Emulator {
 
     /// The first region's root URL.
     pub fn base_url(&self) -> String {
-        self.urls.first().map(|(_, url)| url.clone()).unwrap_or_default()
+        self.urls
+            .first()
+            .map(|(_, url)| url.clone())
+            .unwrap_or_default()
     }
 
     /// The root URL of a region's listener, if the region exists.
     pub fn region_url(&self, region: &str) -> Option<String> {
-        self.urls.iter().find(|(name, _)| name == region).map(|(_, url)| url.clone())
+        self.urls
+            .iter()
+            .find(|(name, _)| name == region)
+            .map(|(_, url)| url.clone())
     }
 
     /// A snapshot of the counters (the same data as `GET /_emulator/stats`).
@@ -136,14 +156,26 @@ impl Emulator {
 
     /// Appends user events to the rings of `app_id` in the given regions (all
     /// when `None`; unknown names are ignored).
-    pub fn inject_user_events(&self, app_id: &str, events: Vec<UserEvent>, regions: Option<&[String]>) {
-        self.shared.push(app_id, &self.known_regions(regions), &events);
+    pub fn inject_user_events(
+        &self,
+        app_id: &str,
+        events: Vec<UserEvent>,
+        regions: Option<&[String]>,
+    ) {
+        self.shared
+            .push(app_id, &self.known_regions(regions), &events);
     }
 
     /// Appends channel events to the rings of `app_id` in the given regions
     /// (all when `None`; unknown names are ignored).
-    pub fn inject_channel_events(&self, app_id: &str, events: Vec<ChannelEvent>, regions: Option<&[String]>) {
-        self.shared.push(app_id, &self.known_regions(regions), &events);
+    pub fn inject_channel_events(
+        &self,
+        app_id: &str,
+        events: Vec<ChannelEvent>,
+        regions: Option<&[String]>,
+    ) {
+        self.shared
+            .push(app_id, &self.known_regions(regions), &events);
     }
 
     /// Replaces the injected faults (probabilities are clamped into `0..=1`).
@@ -171,7 +203,10 @@ impl Emulator {
             let _ = sim.await;
         }
         for mut server in std::mem::take(&mut self.servers) {
-            if tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await.is_err() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
+                .await
+                .is_err()
+            {
                 server.abort();
             }
         }
@@ -210,8 +245,14 @@ mod tests {
 
     #[test]
     fn urls_reach_wildcard_binds_over_loopback() {
-        assert_eq!(url_for("0.0.0.0:80".parse().unwrap()), "http://127.0.0.1:80");
+        assert_eq!(
+            url_for("0.0.0.0:80".parse().unwrap()),
+            "http://127.0.0.1:80"
+        );
         assert_eq!(url_for("[::]:81".parse().unwrap()), "http://[::1]:81");
-        assert_eq!(url_for("10.1.2.3:82".parse().unwrap()), "http://10.1.2.3:82");
+        assert_eq!(
+            url_for("10.1.2.3:82".parse().unwrap()),
+            "http://10.1.2.3:82"
+        );
     }
 }

@@ -71,7 +71,13 @@ impl Population {
     /// next so the share of user events converges on `user_event_share`. Events
     /// a step needs beyond its own (leaving channels before a logout, a login
     /// before the first join) are charged to the same budget and credit.
-    pub(crate) fn advance(&mut self, elapsed: Duration, now_ms: u64, rng: &mut impl Rng, out: &mut Vec<Event>) {
+    pub(crate) fn advance(
+        &mut self,
+        elapsed: Duration,
+        now_ms: u64,
+        rng: &mut impl Rng,
+        out: &mut Vec<Event>,
+    ) {
         if self.users.is_empty() {
             return;
         }
@@ -99,7 +105,9 @@ impl Population {
                 }
             }
             // Keep the credit bounded when a kind is impossible (share 0 logins).
-            self.user_credit = self.user_credit.clamp(-(self.users.len() as f64) - 1.0, 2.0);
+            self.user_credit = self
+                .user_credit
+                .clamp(-(self.users.len() as f64) - 1.0, 2.0);
         }
     }
 
@@ -131,7 +139,11 @@ impl Population {
             *pos = self.online.len();
             self.online.push(user);
         }
-        out.push(Event::User(UserEvent { user_id: Self::user_name(user), kind: UserEventKind::Login, ms }));
+        out.push(Event::User(UserEvent {
+            user_id: Self::user_name(user),
+            kind: UserEventKind::Login,
+            ms,
+        }));
     }
 
     fn logout(&mut self, user: u32, now_ms: u64, out: &mut Vec<Event>) {
@@ -139,22 +151,37 @@ impl Population {
         if let Some(u) = self.users.get_mut(user as usize) {
             u.online = false;
         }
-        let pos = self.online_pos.get(user as usize).copied().unwrap_or(usize::MAX);
+        let pos = self
+            .online_pos
+            .get(user as usize)
+            .copied()
+            .unwrap_or(usize::MAX);
         if pos < self.online.len() {
             self.online.swap_remove(pos);
-            if let Some(&moved) = self.online.get(pos) {
-                if let Some(p) = self.online_pos.get_mut(moved as usize) {
-                    *p = pos;
-                }
+            if let Some(&moved) = self.online.get(pos)
+                && let Some(p) = self.online_pos.get_mut(moved as usize)
+            {
+                *p = pos;
             }
         }
         if let Some(p) = self.online_pos.get_mut(user as usize) {
             *p = usize::MAX;
         }
-        out.push(Event::User(UserEvent { user_id: Self::user_name(user), kind: UserEventKind::Logout, ms }));
+        out.push(Event::User(UserEvent {
+            user_id: Self::user_name(user),
+            kind: UserEventKind::Logout,
+            ms,
+        }));
     }
 
-    fn channel_event(&mut self, user: u32, channel: u32, kind: ChannelEventKind, now_ms: u64, out: &mut Vec<Event>) {
+    fn channel_event(
+        &mut self,
+        user: u32,
+        channel: u32,
+        kind: ChannelEventKind,
+        now_ms: u64,
+        out: &mut Vec<Event>,
+    ) {
         let ms = self.stamp(user, now_ms);
         out.push(Event::Channel(ChannelEvent {
             channel_id: Self::channel_name(channel),
@@ -184,7 +211,9 @@ impl Population {
     /// One channel event: a random online user joins or leaves a channel
     /// (logging someone in first when nobody is online).
     fn channel_step(&mut self, now_ms: u64, rng: &mut impl Rng, out: &mut Vec<Event>) {
-        let user = if self.online.is_empty() || (self.share <= 0.0 && self.online.len() < self.users.len() && rng.random_bool(0.5)) {
+        let user = if self.online.is_empty()
+            || (self.share <= 0.0 && self.online.len() < self.users.len() && rng.random_bool(0.5))
+        {
             // Bring an offline user online first: at share 0 this logs the
             // population in over time, otherwise only when nobody is online.
             let offline = self.pick_offline(rng);
@@ -198,7 +227,9 @@ impl Population {
             }
         };
         let channels_total = self.channels;
-        let Some(u) = self.users.get_mut(user as usize) else { return };
+        let Some(u) = self.users.get_mut(user as usize) else {
+            return;
+        };
         let in_count = u.channels.len();
         let join = if in_count == 0 {
             true
@@ -231,7 +262,9 @@ impl Population {
             }
         }
         let start = rng.random_range(0..n);
-        (0..n).map(|i| (start + i) % n).find(|&u| self.users.get(u as usize).is_some_and(|x| !x.online))
+        (0..n)
+            .map(|i| (start + i) % n)
+            .find(|&u| self.users.get(u as usize).is_some_and(|x| !x.online))
     }
 }
 
@@ -254,7 +287,11 @@ fn pick_not_in(taken: &[u32], total: u32, rng: &mut impl Rng) -> u32 {
 
 /// Runs the simulator until `stop` turns true: every tick, the due events go
 /// to every region's rings of the simulated app id.
-pub(crate) async fn run(shared: Arc<Shared>, config: SimulateConfig, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    config: SimulateConfig,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut population = Population::new(&config);
     let mut rng = StdRng::from_rng(&mut rand::rng());
     let regions: Vec<usize> = (0..shared.regions().len()).collect();
@@ -271,7 +308,12 @@ pub(crate) async fn run(shared: Arc<Shared>, config: SimulateConfig, mut stop: w
             _ = stop.wait_for(|stopped| *stopped) => break,
         }
         let now = Instant::now();
-        population.advance(now.saturating_duration_since(last), unix_ms(), &mut rng, &mut events);
+        population.advance(
+            now.saturating_duration_since(last),
+            unix_ms(),
+            &mut rng,
+            &mut events,
+        );
         last = now;
         for event in events.drain(..) {
             match event {
@@ -325,8 +367,12 @@ mod tests {
                     s.last_ms = e.ms;
                     assert!(s.online, "channel event while offline {e:?}");
                     match e.kind {
-                        ChannelEventKind::Join => assert!(s.channels.insert(e.channel_id.clone()), "{e:?}"),
-                        ChannelEventKind::Leave => assert!(s.channels.remove(&e.channel_id), "{e:?}"),
+                        ChannelEventKind::Join => {
+                            assert!(s.channels.insert(e.channel_id.clone()), "{e:?}")
+                        }
+                        ChannelEventKind::Leave => {
+                            assert!(s.channels.remove(&e.channel_id), "{e:?}")
+                        }
                         ChannelEventKind::Other(_) => panic!("unexpected {e:?}"),
                     }
                 }
@@ -347,7 +393,10 @@ mod tests {
     }
 
     fn share_of_user_events(events: &[Event]) -> f64 {
-        let users = events.iter().filter(|e| matches!(e, Event::User(_))).count();
+        let users = events
+            .iter()
+            .filter(|e| matches!(e, Event::User(_)))
+            .count();
         users as f64 / events.len() as f64
     }
 
@@ -365,10 +414,20 @@ mod tests {
                 let events = simulate(config, 10, i as u64 + u64::from(users));
                 replay(&events);
                 let n = events.len() as f64;
-                assert!((n - 5000.0).abs() <= 5000.0 * 0.02 + f64::from(users), "share {share}: {n} events");
+                assert!(
+                    (n - 5000.0).abs() <= 5000.0 * 0.02 + f64::from(users),
+                    "share {share}: {n} events"
+                );
                 let got = share_of_user_events(&events);
-                let tolerance = if share == 0.0 { f64::from(users) / n + 1e-9 } else { 0.03 };
-                assert!((got - share).abs() <= tolerance, "share {share} users {users}: got {got}");
+                let tolerance = if share == 0.0 {
+                    f64::from(users) / n + 1e-9
+                } else {
+                    0.03
+                };
+                assert!(
+                    (got - share).abs() <= tolerance,
+                    "share {share} users {users}: got {got}"
+                );
             }
         }
     }
@@ -384,7 +443,10 @@ mod tests {
         };
         let events = simulate(config, 5, 3);
         replay(&events);
-        let logins = events.iter().filter(|e| matches!(e, Event::User(_))).count();
+        let logins = events
+            .iter()
+            .filter(|e| matches!(e, Event::User(_)))
+            .count();
         assert!(logins <= 20, "{logins}");
         assert!(events.len() >= 4900);
     }
@@ -398,13 +460,21 @@ mod tests {
             ..SimulateConfig::default()
         };
         let events = simulate(config, 2, 9);
-        assert!((23_900..=24_100).contains(&events.len()), "{}", events.len());
+        assert!(
+            (23_900..=24_100).contains(&events.len()),
+            "{}",
+            events.len()
+        );
         replay(&events);
     }
 
     #[test]
     fn fractional_rates_carry_over() {
-        let config = SimulateConfig { users: 5, events_per_sec: 0.5, ..SimulateConfig::default() };
+        let config = SimulateConfig {
+            users: 5,
+            events_per_sec: 0.5,
+            ..SimulateConfig::default()
+        };
         let events = simulate(config, 10, 1);
         assert!((4..=5).contains(&events.len()), "{}", events.len());
     }

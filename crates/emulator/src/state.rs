@@ -79,7 +79,10 @@ impl Shared {
 
     /// The current faults.
     pub(crate) fn faults(&self) -> Faults {
-        self.faults.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.faults
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Replaces the faults (probabilities clamped into 0..=1).

@@ -99,8 +99,7 @@ impl FeedStats {
     /// True when every produced event is accounted for
     /// (`produced == delivered + overwritten + lost_in_faults + pending`).
     pub fn is_balanced(&self) -> bool {
-        self.produced
-            == self.delivered + self.overwritten + self.lost_in_faults + self.pending
+        self.produced == self.delivered + self.overwritten + self.lost_in_faults + self.pending
     }
 }
 
@@ -133,7 +132,10 @@ mod tests {
 
     #[test]
     fn serialises_to_the_documented_shape() {
-        let mut app = AppStats { requests: 3, ..AppStats::default() };
+        let mut app = AppStats {
+            requests: 3,
+            ..AppStats::default()
+        };
         let mut region = RegionStats::default();
         region.user_events.produced = 5;
         region.user_events.pending = 5;
@@ -142,12 +144,23 @@ mod tests {
         stats.apps.insert("app".into(), app);
         let json = serde_json::to_value(&stats).unwrap();
         assert_eq!(json["apps"]["app"]["requests"], 3);
-        assert_eq!(json["apps"]["app"]["regions"]["us-west-1"]["user_events"]["produced"], 5);
-        assert_eq!(json["apps"]["app"]["regions"]["us-west-1"]["channel_events"]["pending"], 0);
+        assert_eq!(
+            json["apps"]["app"]["regions"]["us-west-1"]["user_events"]["produced"],
+            5
+        );
+        assert_eq!(
+            json["apps"]["app"]["regions"]["us-west-1"]["channel_events"]["pending"],
+            0
+        );
         let back: Stats = serde_json::from_value(json).unwrap();
         assert_eq!(back, stats);
         let app = back.app("app").unwrap();
         assert!(app.total(Feed::UserEvents).is_balanced());
-        assert_eq!(back.feed("app", "us-west-1", Feed::UserEvents).unwrap().pending, 5);
+        assert_eq!(
+            back.feed("app", "us-west-1", Feed::UserEvents)
+                .unwrap()
+                .pending,
+            5
+        );
     }
 }

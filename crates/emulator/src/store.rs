@@ -58,7 +58,10 @@ pub(crate) struct Ring<T> {
 
 impl<T> Default for Ring<T> {
     fn default() -> Self {
-        Ring { events: VecDeque::new(), stats: FeedStats::default() }
+        Ring {
+            events: VecDeque::new(),
+            stats: FeedStats::default(),
+        }
     }
 }
 
@@ -81,7 +84,10 @@ impl<T> Ring<T> {
 
     /// The counters, with `pending` filled in.
     pub(crate) fn stats(&self) -> FeedStats {
-        FeedStats { pending: self.events.len() as u64, ..self.stats }
+        FeedStats {
+            pending: self.events.len() as u64,
+            ..self.stats
+        }
     }
 
     /// The counters, for updating.
@@ -134,7 +140,10 @@ pub(crate) struct Store {
 
 impl Store {
     pub(crate) fn new(region_names: Vec<String>) -> Self {
-        Store { region_names, apps: HashMap::new() }
+        Store {
+            region_names,
+            apps: HashMap::new(),
+        }
     }
 
     /// The entry of an app id, created on first use.
@@ -177,7 +186,10 @@ impl Store {
             for (name, rings) in self.region_names.iter().zip(&entry.regions) {
                 app.regions.insert(
                     name.clone(),
-                    RegionStats { user_events: rings.user.stats(), channel_events: rings.channel.stats() },
+                    RegionStats {
+                        user_events: rings.user.stats(),
+                        channel_events: rings.channel.stats(),
+                    },
                 );
             }
             stats.apps.insert(app_id.clone(), app);
@@ -192,7 +204,11 @@ mod tests {
     use agora_rtm_rest_protocol::UserEventKind;
 
     fn login(i: u64) -> UserEvent {
-        UserEvent { user_id: format!("u{i}"), kind: UserEventKind::Login, ms: i }
+        UserEvent {
+            user_id: format!("u{i}"),
+            kind: UserEventKind::Login,
+            ms: i,
+        }
     }
 
     #[test]

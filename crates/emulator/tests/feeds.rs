@@ -22,10 +22,16 @@ async fn injected_events_are_read_once() {
     assert_eq!(body["result"], "success");
     let request_id = body["request_id"].as_str().expect("request_id is a string");
     let (a, b) = request_id.split_once('_').expect("digits_digits");
-    assert!(a.chars().chain(b.chars()).all(|c| c.is_ascii_digit()), "{request_id}");
+    assert!(
+        a.chars().chain(b.chars()).all(|c| c.is_ascii_digit()),
+        "{request_id}"
+    );
     let got = events(&body);
     assert_eq!(got.len(), 3);
-    assert_eq!(got[0], serde_json::json!({"user_id": "u0", "type": "Login", "ms": 1000}));
+    assert_eq!(
+        got[0],
+        serde_json::json!({"user_id": "u0", "type": "Login", "ms": 1000})
+    );
     assert_eq!(got[2]["user_id"], "u2");
 
     let (_, _, again) = read(&client, &base, APP, Feed::UserEvents).await;
@@ -42,7 +48,10 @@ async fn injected_events_are_read_once() {
     let app = stats.app(APP).expect("app in stats");
     assert_eq!(app.requests, 3);
     let user = app.total(Feed::UserEvents);
-    assert_eq!((user.produced, user.delivered, user.pending, user.requests), (3, 3, 0, 2));
+    assert_eq!(
+        (user.produced, user.delivered, user.pending, user.requests),
+        (3, 3, 0, 2)
+    );
     assert!(user.is_balanced());
     emulator.shutdown().await;
 }
@@ -54,13 +63,23 @@ async fn a_full_ring_overwrites_the_oldest() {
     let base = emulator.base_url();
     emulator.inject_user_events(APP, logins(2500), None);
 
-    let before = emulator.stats().feed(APP, "us-west-1", Feed::UserEvents).copied().expect("ring");
-    assert_eq!((before.produced, before.overwritten, before.pending), (2500, 500, RING_CAPACITY as u64));
+    let before = emulator
+        .stats()
+        .feed(APP, "us-west-1", Feed::UserEvents)
+        .copied()
+        .expect("ring");
+    assert_eq!(
+        (before.produced, before.overwritten, before.pending),
+        (2500, 500, RING_CAPACITY as u64)
+    );
 
     let (_, _, first) = read(&client, &base, APP, Feed::UserEvents).await;
     let first = events(&first);
     assert_eq!(first.len(), PAGE_SIZE);
-    assert_eq!(first[0]["user_id"], "u500", "the 500 oldest were overwritten");
+    assert_eq!(
+        first[0]["user_id"], "u500",
+        "the 500 oldest were overwritten"
+    );
     let (_, _, second) = read(&client, &base, APP, Feed::UserEvents).await;
     let second = events(&second);
     assert_eq!(second.len(), 1000);
@@ -68,8 +87,15 @@ async fn a_full_ring_overwrites_the_oldest() {
     let (_, _, third) = read(&client, &base, APP, Feed::UserEvents).await;
     assert!(events(&third).is_empty());
 
-    let after = emulator.stats().feed(APP, "us-west-1", Feed::UserEvents).copied().expect("ring");
-    assert_eq!((after.delivered, after.overwritten, after.pending), (2000, 500, 0));
+    let after = emulator
+        .stats()
+        .feed(APP, "us-west-1", Feed::UserEvents)
+        .copied()
+        .expect("ring");
+    assert_eq!(
+        (after.delivered, after.overwritten, after.pending),
+        (2000, 500, 0)
+    );
     assert!(after.is_balanced());
 }
 
@@ -92,7 +118,10 @@ async fn every_region_hands_out_the_same_events() {
     let emulator = start(|c| c.regions = regions.iter().map(|r| r.to_string()).collect()).await;
     let urls = emulator.base_urls();
     assert_eq!(urls.len(), 3);
-    assert_eq!(urls.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(), regions);
+    assert_eq!(
+        urls.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
+        regions
+    );
     let ports: std::collections::HashSet<_> = urls.iter().map(|(_, u)| u.clone()).collect();
     assert_eq!(ports.len(), 3, "one listener per region");
 
@@ -117,7 +146,14 @@ async fn every_region_hands_out_the_same_events() {
         assert_eq!(ring.requests, 1, "{region}");
         assert_eq!(ring.pending, 0);
     }
-    assert_eq!(stats.app(APP).expect("app").total(Feed::UserEvents).produced, 16);
+    assert_eq!(
+        stats
+            .app(APP)
+            .expect("app")
+            .total(Feed::UserEvents)
+            .produced,
+        16
+    );
 }
 
 #[tokio::test]
@@ -133,7 +169,10 @@ async fn legacy_field_names_on_request() {
         serde_json::json!({"channel_id": "ch0", "user_id": "u0", "type": "Join", "ts": 2000})
     );
     let (_, _, user) = read(&client, &base, APP, Feed::UserEvents).await;
-    assert_eq!(events(&user)[0], serde_json::json!({"user_id": "u0", "type": "Login", "ts": 1000}));
+    assert_eq!(
+        events(&user)[0],
+        serde_json::json!({"user_id": "u0", "type": "Login", "ts": 1000})
+    );
 }
 
 #[tokio::test]
@@ -152,7 +191,11 @@ async fn head_does_not_consume_and_unknown_paths_are_404() {
     let (_, _, body) = read(&client, &base, APP, Feed::UserEvents).await;
     assert_eq!(events(&body).len(), 2);
 
-    let missing = client.get(format!("{base}/dev/v2/project/{APP}/rtm/vendor/nope")).send().await.expect("sent");
+    let missing = client
+        .get(format!("{base}/dev/v2/project/{APP}/rtm/vendor/nope"))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(missing.status().as_u16(), 404);
 }
 
@@ -165,7 +208,13 @@ async fn shutdown_closes_the_listeners() {
     assert_eq!(status, 200);
     emulator.shutdown().await;
     let fresh = reqwest::Client::new();
-    assert!(fresh.get(common::feed_url(&base, APP, Feed::UserEvents)).send().await.is_err());
+    assert!(
+        fresh
+            .get(common::feed_url(&base, APP, Feed::UserEvents))
+            .send()
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -183,7 +232,9 @@ async fn consecutive_ports_from_a_fixed_start() {
             regions: vec!["a".into(), "b".into()],
             ..Default::default()
         };
-        let Ok(emulator) = agora_rtm_rest_emulator::Emulator::start(config).await else { continue };
+        let Ok(emulator) = agora_rtm_rest_emulator::Emulator::start(config).await else {
+            continue;
+        };
         let urls = emulator.base_urls();
         assert_eq!(urls[0].1, format!("http://127.0.0.1:{port}"));
         assert_eq!(urls[1].1, format!("http://127.0.0.1:{}", port + 1));

@@ -10,14 +10,20 @@ use serde_json::Value;
 /// Starts an emulator on ephemeral ports with no rate limit unless the
 /// closure sets one.
 pub async fn start(configure: impl FnOnce(&mut EmulatorConfig)) -> Emulator {
-    let mut config = EmulatorConfig { rate_limit_per_sec: 0, ..EmulatorConfig::default() };
+    let mut config = EmulatorConfig {
+        rate_limit_per_sec: 0,
+        ..EmulatorConfig::default()
+    };
     configure(&mut config);
     Emulator::start(config).await.expect("emulator starts")
 }
 
 /// A `Basic` header value.
 pub fn basic(id: &str, secret: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+    )
 }
 
 /// The feed URL of an app id under a listener root.
@@ -54,7 +60,11 @@ pub fn events(body: &Value) -> Vec<Value> {
 /// `n` distinct logins.
 pub fn logins(n: usize) -> Vec<UserEvent> {
     (0..n)
-        .map(|i| UserEvent { user_id: format!("u{i}"), kind: UserEventKind::Login, ms: 1_000 + i as u64 })
+        .map(|i| UserEvent {
+            user_id: format!("u{i}"),
+            kind: UserEventKind::Login,
+            ms: 1_000 + i as u64,
+        })
         .collect()
 }
 
@@ -68,4 +78,10 @@ pub fn joins(n: usize) -> Vec<ChannelEvent> {
             ms: 2_000 + i as u64,
         })
         .collect()
+}
+
+/// A response body as JSON (the raw text as a JSON string when it is not JSON).
+pub async fn json_body(response: reqwest::Response) -> Value {
+    let text = response.text().await.expect("body read");
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
 }
