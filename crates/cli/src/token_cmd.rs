@@ -38,7 +38,7 @@ pub enum TokenCommand {
 #[derive(clap::Args)]
 pub struct RtmArgs {
     /// The RTM user id the token is for (1 to 64 bytes).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub user: String,
     /// How long the token lasts: 90s, 15m, 1h, 1d or plain seconds (at most 24h).
     #[arg(long, default_value = "1h", value_parser = parse_lifetime)]
@@ -87,7 +87,7 @@ pub struct InspectArgs {
     pub app_certificate: Option<String>,
     /// When verifying, also require this user; needed for a "006" token, which
     /// carries only a checksum of its user account.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub user: Option<String>,
     /// When verifying, also require this app id.
     #[arg(long)]
@@ -461,6 +461,30 @@ mod tests {
         let j: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(j["user_account"], "bob");
         assert_eq!(j["expires_at"], 1_111_111 + 90);
+    }
+
+    #[test]
+    fn user_ids_may_start_with_a_hyphen() {
+        let out = exec(&[
+            "rtm",
+            "--user",
+            "-bob",
+            "--app-id",
+            APP_ID,
+            "--app-certificate",
+            CERT,
+        ]);
+        assert_eq!(out.code, OK, "{}", out.stderr);
+        let token = out.stdout.trim().to_string();
+        let out = exec(&[
+            "inspect",
+            &token,
+            "--user",
+            "-bob",
+            "--app-certificate",
+            CERT,
+        ]);
+        assert_eq!(out.code, OK, "{}", out.stdout);
     }
 
     #[test]

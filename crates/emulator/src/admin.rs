@@ -218,6 +218,33 @@ mod tests {
         }
     }
 
+    /// Serves the admin routes with a faked peer address and asks for stats.
+    async fn stats_status_from(peer: &str) -> u16 {
+        use axum::extract::connect_info::MockConnectInfo;
+        use std::sync::Arc;
+
+        let shared = Arc::new(Shared::new(&crate::EmulatorConfig::default()));
+        let app = routes()
+            .layer(MockConnectInfo(peer.parse::<SocketAddr>().unwrap()))
+            .with_state(RegionState { shared, region: 0 });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let response = reqwest::get(format!("http://{addr}/_emulator/stats"))
+            .await
+            .unwrap();
+        server.abort();
+        response.status().as_u16()
+    }
+
+    #[tokio::test]
+    async fn admin_refuses_non_loopback_peers() {
+        assert_eq!(stats_status_from("127.0.0.1:5000").await, 200);
+        assert_eq!(stats_status_from("[::1]:5000").await, 200);
+        assert_eq!(stats_status_from("192.168.1.20:5000").await, 403);
+        assert_eq!(stats_status_from("[2001:db8::1]:5000").await, 403);
+    }
+
     #[test]
     fn injected_events_accept_both_field_generations() {
         let current: Vec<InjectedChannelEvent> =

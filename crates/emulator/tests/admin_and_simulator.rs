@@ -316,3 +316,40 @@ async fn simulator_can_feed_channel_events_only() {
             .map(|f| f.produced)
     );
 }
+
+#[tokio::test]
+async fn simulator_sustains_12000_events_per_second() {
+    let emulator = start(|c| {
+        c.regions = vec!["r1".into(), "r2".into(), "r3".into()];
+        c.simulate = Some(SimulateConfig {
+            users: 5_000,
+            channels: 50,
+            events_per_sec: 12_000.0,
+            ..SimulateConfig::default()
+        });
+    })
+    .await;
+    let started = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let stats = emulator.stats();
+    let elapsed = started.elapsed().as_secs_f64();
+    emulator.shutdown().await;
+    let app = stats.app("demo").expect("simulated app");
+    let region = stats.apps["demo"].regions["r1"];
+    let produced = region.user_events.produced + region.channel_events.produced;
+    let expected = 12_000.0 * elapsed;
+    assert!(
+        (produced as f64) > expected * 0.7 && (produced as f64) < expected * 1.1,
+        "{produced} events in {elapsed:.2} s"
+    );
+    // Nobody reads, so the rings overflow: everything is still accounted for.
+    for feed in Feed::ALL {
+        assert!(app.total(feed).is_balanced());
+    }
+}
+
+#[test]
+fn the_handle_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<agora_rtm_rest_emulator::Emulator>();
+}
