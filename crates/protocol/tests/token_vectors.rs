@@ -58,7 +58,11 @@ fn subset(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
         }
         (Value::Array(e), Value::Array(a)) => {
             if e.len() != a.len() {
-                return Err(format!("{path}: {} items expected, got {}", e.len(), a.len()));
+                return Err(format!(
+                    "{path}: {} items expected, got {}",
+                    e.len(),
+                    a.len()
+                ));
             }
             for (i, (ev, av)) in e.iter().zip(a).enumerate() {
                 subset(ev, av, &format!("{path}[{i}]"))?;
@@ -214,10 +218,10 @@ fn check(outcome: Outcome, expect: &Value) -> Result<(), String> {
         ParsedToken::AccessToken2(t) => &t.signature,
         ParsedToken::Legacy(t) => &t.signature,
     };
-    if let Some(s) = expect.get("signature_hex") {
-        if Some(hex(signature).as_str()) != s.as_str() {
-            return Err(format!("signature mismatch: got {}", hex(signature)));
-        }
+    if let Some(s) = expect.get("signature_hex")
+        && Some(hex(signature).as_str()) != s.as_str()
+    {
+        return Err(format!("signature mismatch: got {}", hex(signature)));
     }
     let needs_007 = ["content_hex", "k1_hex", "k2_hex"]
         .iter()
@@ -239,10 +243,10 @@ fn check(outcome: Outcome, expect: &Value) -> Result<(), String> {
                 .ok_or("k1_hex/k2_hex need a verify operation (with a certificate)")?;
             let (k1, k2) = t.signing_keys(cert);
             for (name, got) in [("k1_hex", hex(&k1)), ("k2_hex", hex(&k2))] {
-                if let Some(e) = expect.get(name) {
-                    if Some(got.as_str()) != e.as_str() {
-                        return Err(format!("{name} mismatch: got {got}"));
-                    }
+                if let Some(e) = expect.get(name)
+                    && Some(got.as_str()) != e.as_str()
+                {
+                    return Err(format!("{name} mismatch: got {got}"));
                 }
             }
         }
@@ -253,7 +257,10 @@ fn check(outcome: Outcome, expect: &Value) -> Result<(), String> {
 fn run_file(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let case: Value = serde_json::from_str(&text).map_err(|e| format!("invalid JSON: {e}"))?;
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     let id = case["id"].as_str().ok_or("missing id")?;
     if id != format!("tokens/{stem}") {
         return Err(format!("id {id:?} does not match the file name"));
@@ -279,7 +286,12 @@ fn token_vectors() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 12, "only {} vectors in {}", files.len(), dir.display());
+    assert!(
+        files.len() >= 12,
+        "only {} vectors in {}",
+        files.len(),
+        dir.display()
+    );
     let mut failures = Vec::new();
     for f in &files {
         if let Err(e) = run_file(f) {

@@ -354,7 +354,9 @@ impl AccessToken2 {
     ///
     /// Refuses an app id or certificate that is not 32 hex characters and a
     /// token without services. Lifetimes are not checked here: the
-    /// `build_*_token` functions of [`crate::token`] do that.
+    /// `build_*_token` functions of [`crate::token`] do that. Building a parsed
+    /// token signs its fields afresh (a service after an unknown service type
+    /// was not parsed and is not included).
     pub fn build(&self, app_certificate: &str) -> Result<String, TokenError> {
         check_app_id(&self.app_id)?;
         check_app_certificate(app_certificate)?;
