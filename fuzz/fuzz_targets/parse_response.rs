@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use agora_rtm_rest_protocol::{
-    Config, Endpoints, Exchange, HttpResponse, Instant, ReadChannelEvents, ReadUserEvents, Shared, parse,
+    Config, Endpoints, Exchange, HttpResponse, Instant, ReadChannelEvents, ReadUserEvents, Shared,
+    parse,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -16,17 +17,34 @@ fuzz_target!(|data: &[u8]| {
         None => 200,
     };
     let response = HttpResponse::new(status, data.get(1..).unwrap_or_default().to_vec())
-        .with_header("retry-after", String::from_utf8_lossy(data.get(1..4).unwrap_or_default()));
+        .with_header(
+            "retry-after",
+            String::from_utf8_lossy(data.get(1..4).unwrap_or_default()),
+        );
     let _ = parse::parse_user_events(&response);
     let _ = parse::parse_channel_events(&response);
     let _ = parse::error_from_response(&response);
     let config = Arc::new(
-        Config::new("fuzz").unwrap().with_endpoints(Endpoints::custom(["http://127.0.0.1:1"], false).unwrap()),
+        Config::new("fuzz")
+            .unwrap()
+            .with_endpoints(Endpoints::custom(["http://127.0.0.1:1"], false).unwrap()),
     );
-    let mut ex = Exchange::new(ReadChannelEvents, config.clone(), Shared::new(&config), Vec::new(), 1);
+    let mut ex = Exchange::new(
+        ReadChannelEvents,
+        config.clone(),
+        Shared::new(&config),
+        Vec::new(),
+        1,
+    );
     let _ = ex.start(Instant::ZERO);
     let _ = ex.on_response(response.clone(), Instant::from_millis(1));
-    let mut ex = Exchange::new(ReadUserEvents, config.clone(), Shared::new(&config), Vec::new(), 1);
+    let mut ex = Exchange::new(
+        ReadUserEvents,
+        config.clone(),
+        Shared::new(&config),
+        Vec::new(),
+        1,
+    );
     let _ = ex.start(Instant::ZERO);
     let _ = ex.on_response(response, Instant::from_millis(1));
 });

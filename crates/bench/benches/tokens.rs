@@ -14,15 +14,33 @@ fn bench(c: &mut Criterion) {
     let lifetime = Duration::from_secs(600);
     let mut group = c.benchmark_group("tokens");
     group.bench_function("mint_007_rtm", |b| {
-        b.iter(|| token::build_rtm_token(APP_ID, CERT, black_box("test_user"), lifetime, 1_111_111, 1).unwrap())
+        b.iter(|| {
+            token::build_rtm_token(APP_ID, CERT, black_box("test_user"), lifetime, 1_111_111, 1)
+                .unwrap()
+        })
     });
     group.bench_function("mint_006_rtm", |b| {
-        b.iter(|| token::build_legacy_rtm_token(APP_ID, CERT, black_box("test_user"), lifetime, 1_111_111, 1).unwrap())
+        b.iter(|| {
+            token::build_legacy_rtm_token(
+                APP_ID,
+                CERT,
+                black_box("test_user"),
+                lifetime,
+                1_111_111,
+                1,
+            )
+            .unwrap()
+        })
     });
     let t007 = token::build_rtm_token(APP_ID, CERT, "test_user", lifetime, 1_111_111, 1).unwrap();
-    let t006 = token::build_legacy_rtm_token(APP_ID, CERT, "test_user", lifetime, 1_111_111, 1).unwrap();
-    group.bench_function("verify_007_rtm", |b| b.iter(|| token::verify_token(black_box(&t007), CERT, 1_111_200).unwrap()));
-    group.bench_function("verify_006_rtm", |b| b.iter(|| token::verify_token(black_box(&t006), CERT, 1_111_200).unwrap()));
+    let t006 =
+        token::build_legacy_rtm_token(APP_ID, CERT, "test_user", lifetime, 1_111_111, 1).unwrap();
+    group.bench_function("verify_007_rtm", |b| {
+        b.iter(|| token::verify_token(black_box(&t007), CERT, 1_111_200).unwrap())
+    });
+    group.bench_function("verify_006_rtm", |b| {
+        b.iter(|| token::verify_token(black_box(&t006), CERT, 1_111_200).unwrap())
+    });
     group.finish();
 }
 

@@ -39,21 +39,26 @@ impl ConnectionArgs {
             .app_id
             .clone()
             .ok_or_else(|| Error::invalid_input("app id", "pass --app-id or set AGORA_APP_ID"))?;
-        let credentials = match (&self.customer_id, &self.customer_secret, &self.token, &self.app_certificate) {
-            (Some(id), Some(secret), _, _) => Credentials::basic(id.clone(), Secret::new(secret.clone()))?,
+        let credentials = match (
+            &self.customer_id,
+            &self.customer_secret,
+            &self.token,
+            &self.app_certificate,
+        ) {
+            (Some(id), Some(secret), _, _) => {
+                Credentials::basic(id.clone(), Secret::new(secret.clone()))?
+            }
             (_, _, Some(token), _) if token.starts_with("006") => {
-                let uid = self
-                    .uid
-                    .clone()
-                    .ok_or_else(|| Error::invalid_input("uid", "a 006 token needs --uid (AGORA_RTM_UID)"))?;
+                let uid = self.uid.clone().ok_or_else(|| {
+                    Error::invalid_input("uid", "a 006 token needs --uid (AGORA_RTM_UID)")
+                })?;
                 Credentials::legacy_token(Secret::new(token.clone()), uid)?
             }
             (_, _, Some(token), _) => Credentials::token(Secret::new(token.clone()))?,
             (_, _, None, Some(cert)) => {
-                let uid = self
-                    .uid
-                    .clone()
-                    .ok_or_else(|| Error::invalid_input("uid", "minting tokens needs --uid (AGORA_RTM_UID)"))?;
+                let uid = self.uid.clone().ok_or_else(|| {
+                    Error::invalid_input("uid", "minting tokens needs --uid (AGORA_RTM_UID)")
+                })?;
                 Credentials::Minted(MintedToken::new(
                     app_id.clone(),
                     Secret::new(cert.clone()),
@@ -69,7 +74,9 @@ impl ConnectionArgs {
                 ));
             }
         };
-        let mut builder = ClientBuilder::new(app_id).credentials(credentials).max_attempts(self.max_attempts);
+        let mut builder = ClientBuilder::new(app_id)
+            .credentials(credentials)
+            .max_attempts(self.max_attempts);
         if !self.base_url.is_empty() {
             builder = builder.base_urls(self.base_url.iter().map(|s| s.trim().to_owned()));
         }

@@ -42,15 +42,23 @@ pub async fn run(args: DemoArgs) -> i32 {
             return exit::OTHER;
         }
     };
-    println!("Emulator at {} (app id `demo`), reading both feeds for {} s...", emulator.base_url(), args.seconds);
-    let client = match Credentials::basic("demo", "demo")
-        .and_then(|c| Client::builder("demo").credentials(c).base_url(emulator.base_url()).build())
-    {
+    println!(
+        "Emulator at {} (app id `demo`), reading both feeds for {} s...",
+        emulator.base_url(),
+        args.seconds
+    );
+    let client = match Credentials::basic("demo", "demo").and_then(|c| {
+        Client::builder("demo")
+            .credentials(c)
+            .base_url(emulator.base_url())
+            .build()
+    }) {
         Ok(c) => c,
         Err(e) => return exit::report(&e),
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(args.seconds);
-    let (mut logins, mut logouts, mut joins, mut leaves, mut reads) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut logins, mut logouts, mut joins, mut leaves, mut reads) =
+        (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut online = BTreeSet::new();
     while tokio::time::Instant::now() < deadline {
         let users = match client.user_events().await {
@@ -77,7 +85,10 @@ pub async fn run(args: DemoArgs) -> i32 {
             }
         }
         for e in &channels.events {
-            println!("  channel  {:<10} {:<10} {:<6} ms={}", e.channel_id, e.user_id, e.kind, e.ms);
+            println!(
+                "  channel  {:<10} {:<10} {:<6} ms={}",
+                e.channel_id, e.user_id, e.kind, e.ms
+            );
             match e.kind {
                 ChannelEventKind::Join => joins += 1,
                 ChannelEventKind::Leave => leaves += 1,
@@ -88,9 +99,17 @@ pub async fn run(args: DemoArgs) -> i32 {
     }
     let stats = serde_json::to_value(emulator.stats()).unwrap_or_default();
     println!();
-    println!("Summary: {reads} reads, {logins} logins, {logouts} logouts, {joins} joins, {leaves} leaves;");
-    println!("         {} user(s) seen online at the end of the demo.", online.len());
-    println!("Emulator stats: {}", serde_json::to_string(&stats["apps"]["demo"]).unwrap_or_default());
+    println!(
+        "Summary: {reads} reads, {logins} logins, {logouts} logouts, {joins} joins, {leaves} leaves;"
+    );
+    println!(
+        "         {} user(s) seen online at the end of the demo.",
+        online.len()
+    );
+    println!(
+        "Emulator stats: {}",
+        serde_json::to_string(&stats["apps"]["demo"]).unwrap_or_default()
+    );
     emulator.shutdown().await;
     exit::OK
 }

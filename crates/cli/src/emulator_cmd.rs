@@ -69,7 +69,9 @@ impl EmulatorArgs {
     fn config(&self) -> Result<EmulatorConfig, String> {
         let mut app_certificates = Vec::new();
         for pair in &self.app_certificates {
-            let (app, cert) = pair.split_once(':').ok_or_else(|| format!("--app-certificate {pair:?}: expected APPID:CERT"))?;
+            let (app, cert) = pair
+                .split_once(':')
+                .ok_or_else(|| format!("--app-certificate {pair:?}: expected APPID:CERT"))?;
             app_certificates.push((app.to_owned(), cert.to_owned()));
         }
         let customers = match (&self.customer_id, &self.customer_secret) {
@@ -127,7 +129,9 @@ pub async fn run(args: EmulatorArgs) -> i32 {
         let _ = out.flush();
     }
     for (region, url) in emulator.base_urls() {
-        eprintln!("agora-rtm emulator: region {region} at {url} (admin API under {url}/_emulator/)");
+        eprintln!(
+            "agora-rtm emulator: region {region} at {url} (admin API under {url}/_emulator/)"
+        );
     }
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown().await;

@@ -45,7 +45,11 @@ pub async fn run(cmd: EventsCommand) -> i32 {
         Ok(c) => c,
         Err(e) => return exit::report(&e),
     };
-    let result = if users { read_users(&client, args.json_output()).await } else { read_channels(&client, args.json_output()).await };
+    let result = if users {
+        read_users(&client, args.json_output()).await
+    } else {
+        read_channels(&client, args.json_output()).await
+    };
     match result {
         Ok(()) => exit::OK,
         Err(e) => exit::report(&e),
@@ -54,7 +58,12 @@ pub async fn run(cmd: EventsCommand) -> i32 {
 
 async fn read_users(client: &Client, json: bool) -> Result<(), agora_rtm_rest::Error> {
     let page = client.user_events().await?;
-    print_page(&page, json, |e| vec![e.user_id.clone(), e.kind.to_string(), e.ms.to_string()], &["USER", "TYPE", "MS"]);
+    print_page(
+        &page,
+        json,
+        |e| vec![e.user_id.clone(), e.kind.to_string(), e.ms.to_string()],
+        &["USER", "TYPE", "MS"],
+    );
     Ok(())
 }
 
@@ -63,13 +72,25 @@ async fn read_channels(client: &Client, json: bool) -> Result<(), agora_rtm_rest
     print_page(
         &page,
         json,
-        |e: &ChannelEvent| vec![e.channel_id.clone(), e.user_id.clone(), e.kind.to_string(), e.ms.to_string()],
+        |e: &ChannelEvent| {
+            vec![
+                e.channel_id.clone(),
+                e.user_id.clone(),
+                e.kind.to_string(),
+                e.ms.to_string(),
+            ]
+        },
         &["CHANNEL", "USER", "TYPE", "MS"],
     );
     Ok(())
 }
 
-fn print_page<T: serde::Serialize>(page: &EventsPage<T>, json: bool, row: impl Fn(&T) -> Vec<String>, header: &[&str]) {
+fn print_page<T: serde::Serialize>(
+    page: &EventsPage<T>,
+    json: bool,
+    row: impl Fn(&T) -> Vec<String>,
+    header: &[&str],
+) {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if json {
@@ -83,6 +104,10 @@ fn print_page<T: serde::Serialize>(page: &EventsPage<T>, json: bool, row: impl F
     }
     let rows: Vec<Vec<String>> = page.events.iter().map(row).collect();
     crate::table::print(&mut out, header, &rows);
-    let _ = writeln!(out, "{} event(s), request id {}", page.events.len(), page.request_id);
+    let _ = writeln!(
+        out,
+        "{} event(s), request id {}",
+        page.events.len(),
+        page.request_id
+    );
 }
-

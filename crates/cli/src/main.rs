@@ -7,6 +7,7 @@ mod emulator_cmd;
 mod events_cmd;
 mod exit;
 mod table;
+mod token_cmd;
 
 use clap::Parser;
 
@@ -33,25 +34,40 @@ enum Command {
     Emulator(emulator_cmd::EmulatorArgs),
     /// Show the SDK against the emulator with simulated traffic (no account needed).
     Demo(demo_cmd::DemoArgs),
+    /// Mint, inspect and verify RTM tokens.
+    #[command(subcommand)]
+    Token(token_cmd::TokenCommand),
 }
 
 fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             std::process::exit(code);
         }
     };
     if cli.verbose > 0 {
-        let level = if cli.verbose > 1 { "agora_rtm_rest=trace" } else { "agora_rtm_rest=debug" };
+        let level = if cli.verbose > 1 {
+            "agora_rtm_rest=trace"
+        } else {
+            "agora_rtm_rest=debug"
+        };
         tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(level))
             .with_writer(std::io::stderr)
             .init();
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("agora-rtm: error: cannot start the async runtime: {e}");
@@ -63,6 +79,14 @@ fn main() {
             Command::Events(cmd) => events_cmd::run(cmd).await,
             Command::Emulator(args) => emulator_cmd::run(args).await,
             Command::Demo(args) => demo_cmd::run(args).await,
+            Command::Token(cmd) => {
+                let now_unix = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                // Agora's salts are 1..=99_999_999.
+                let salt = rand::random_range(1..=99_999_999u32);
+                token_cmd::run(cmd, now_unix, salt)
+            }
         }
     });
     std::process::exit(code);

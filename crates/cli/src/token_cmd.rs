@@ -17,11 +17,7 @@ use agora_rtm_rest_protocol::token::{
     verify_token_with,
 };
 
-// The exit codes of `crate::exit`, repeated so this module stands alone.
-const OK: i32 = 0;
-const OTHER: i32 = 1;
-const USAGE: i32 = 2;
-const TOKEN_INVALID: i32 = 6;
+use crate::exit::{OK, OTHER, TOKEN_INVALID, USAGE};
 
 /// Build or inspect RTM tokens.
 #[derive(clap::Subcommand, Debug)]

@@ -38,7 +38,10 @@ fn start_emulator(args: &[&str]) -> EmulatorProcess {
     for _ in 0..regions {
         let mut line = String::new();
         reader.read_line(&mut line).unwrap();
-        assert!(line.starts_with("http://127.0.0.1:"), "unexpected first line {line:?}");
+        assert!(
+            line.starts_with("http://127.0.0.1:"),
+            "unexpected first line {line:?}"
+        );
         urls.push(line.trim().to_owned());
     }
     EmulatorProcess { child, urls }
@@ -57,14 +60,28 @@ fn admin(base: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     let mut raw = String::new();
     s.read_to_string(&mut raw).unwrap();
     let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
 fn inject_users(base: &str, app: &str, n: usize) {
-    let events: Vec<String> =
-        (0..n).map(|i| format!(r#"{{"user_id":"u{i}","type":"Login","ms":{}}}"#, 1_700_000_000_000u64 + i as u64)).collect();
-    let (status, body) = admin(base, "POST", &format!("/_emulator/apps/{app}/user_events"), &format!("[{}]", events.join(",")));
+    let events: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"user_id":"u{i}","type":"Login","ms":{}}}"#,
+                1_700_000_000_000u64 + i as u64
+            )
+        })
+        .collect();
+    let (status, body) = admin(
+        base,
+        "POST",
+        &format!("/_emulator/apps/{app}/user_events"),
+        &format!("[{}]", events.join(",")),
+    );
     assert_eq!(status, 200, "{body}");
 }
 
@@ -104,7 +121,11 @@ fn emulator_prints_one_url_per_region_and_reads_are_destructive() {
     assert_ne!(emu.urls[0], emu.urls[1]);
     inject_users(&emu.urls[0], "once", 3);
     let first = cli(&emu.urls[0], "once", &["events", "users", "--json"]);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let events = lines(&first);
     assert_eq!(events.len(), 3);
     assert_eq!(events[0]["user_id"], "u0");
@@ -113,7 +134,10 @@ fn emulator_prints_one_url_per_region_and_reads_are_destructive() {
     assert!(second.status.success());
     assert!(lines(&second).is_empty(), "the second read is empty");
     // The other region still holds its copy.
-    assert_eq!(lines(&cli(&emu.urls[1], "once", &["events", "users", "--json"])).len(), 3);
+    assert_eq!(
+        lines(&cli(&emu.urls[1], "once", &["events", "users", "--json"])).len(),
+        3
+    );
 }
 
 #[test]
@@ -121,12 +145,19 @@ fn overflow_and_paging_through_the_cli() {
     let emu = start_emulator(&[]);
     let base = &emu.urls[0];
     inject_users(base, "cap", 2500);
-    let counts: Vec<usize> = (0..3).map(|_| lines(&cli(base, "cap", &["events", "users", "--json"])).len()).collect();
+    let counts: Vec<usize> = (0..3)
+        .map(|_| lines(&cli(base, "cap", &["events", "users", "--json"])).len())
+        .collect();
     assert_eq!(counts, [1000, 1000, 0]);
     let s = stats(base);
-    assert_eq!(s["apps"]["cap"]["regions"]["us-west-1"]["user_events"]["overwritten"], 500);
+    assert_eq!(
+        s["apps"]["cap"]["regions"]["us-west-1"]["user_events"]["overwritten"],
+        500
+    );
     inject_users(base, "paging", 1500);
-    let counts: Vec<usize> = (0..2).map(|_| lines(&cli(base, "paging", &["events", "users", "--json"])).len()).collect();
+    let counts: Vec<usize> = (0..2)
+        .map(|_| lines(&cli(base, "paging", &["events", "users", "--json"])).len())
+        .collect();
     assert_eq!(counts, [1000, 500]);
 }
 
@@ -136,7 +167,12 @@ fn a_tight_loop_of_reads_never_surfaces_a_429() {
     let base = &emu.urls[0];
     for _ in 0..25 {
         let out = cli(base, "loop", &["events", "channels", "--json"]);
-        assert!(out.status.success(), "exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "exit {:?}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let s = stats(base);
     let app = &s["apps"]["loop"];
@@ -153,13 +189,20 @@ fn wrong_secret_exits_with_the_auth_code_and_one_line() {
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("401") && stderr.contains("Invalid authentication credentials"), "{stderr}");
+    assert!(
+        stderr.contains("401") && stderr.contains("Invalid authentication credentials"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("csecret"));
 }
 
 #[test]
 fn usage_and_network_failures_have_their_own_codes() {
-    let out = Command::new(BIN).args(["events", "users"]).env_clear().output().unwrap();
+    let out = Command::new(BIN)
+        .args(["events", "users"])
+        .env_clear()
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("AGORA_APP_ID"));
     let dead = {
@@ -167,8 +210,16 @@ fn usage_and_network_failures_have_their_own_codes() {
         format!("http://{}", l.local_addr().unwrap())
     };
     let out = cli(&dead, "net", &["events", "users", "--max-attempts", "1"]);
-    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = Command::new(BIN).args(["events", "nonsense"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(BIN)
+        .args(["events", "nonsense"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 

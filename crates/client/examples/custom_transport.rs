@@ -9,7 +9,9 @@
 //! Run: `cargo run -p agora-rtm-rest --example custom_transport`
 
 use agora_rtm_rest::transport::{BoxFuture, Transport};
-use agora_rtm_rest::{Client, Credentials, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use agora_rtm_rest::{
+    Client, Credentials, HttpRequest, HttpResponse, TransportError, TransportErrorKind,
+};
 use agora_rtm_rest_emulator::{Emulator, EmulatorConfig, UserEvent, UserEventKind};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -18,26 +20,35 @@ struct TinyHttp;
 impl Transport for TinyHttp {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
-            let rest = request
-                .url
-                .strip_prefix("http://")
-                .ok_or_else(|| TransportError::new(TransportErrorKind::Other, "TinyHttp speaks plain http only"))?;
+            let rest = request.url.strip_prefix("http://").ok_or_else(|| {
+                TransportError::new(TransportErrorKind::Other, "TinyHttp speaks plain http only")
+            })?;
             let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
             let mut stream = tokio::net::TcpStream::connect(authority)
                 .await
                 .map_err(|e| TransportError::new(TransportErrorKind::Connect, e.to_string()))?;
-            let mut head = format!("{} {} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\n", request.method, path);
+            let mut head = format!(
+                "{} {} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\n",
+                request.method, path
+            );
             for (name, value) in &request.headers {
                 head.push_str(&format!("{name}: {value}\r\n"));
             }
             let body = request.body.unwrap_or_default();
             head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-            let interrupted = |e: std::io::Error| TransportError::new(TransportErrorKind::Interrupted, e.to_string());
-            stream.write_all(head.as_bytes()).await.map_err(interrupted)?;
+            let interrupted = |e: std::io::Error| {
+                TransportError::new(TransportErrorKind::Interrupted, e.to_string())
+            };
+            stream
+                .write_all(head.as_bytes())
+                .await
+                .map_err(interrupted)?;
             stream.write_all(&body).await.map_err(interrupted)?;
             let mut raw = Vec::new();
             stream.read_to_end(&mut raw).await.map_err(interrupted)?;
-            parse_response(&raw).ok_or_else(|| TransportError::new(TransportErrorKind::Interrupted, "malformed response"))
+            parse_response(&raw).ok_or_else(|| {
+                TransportError::new(TransportErrorKind::Interrupted, "malformed response")
+            })
         })
     }
 }
@@ -52,7 +63,11 @@ fn parse_response(raw: &[u8]) -> Option<HttpResponse> {
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    Some(HttpResponse { status, headers, body: raw[split + 4..].to_vec() })
+    Some(HttpResponse {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    })
 }
 
 #[tokio::main]
@@ -60,7 +75,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start(EmulatorConfig::default()).await?;
     emulator.inject_user_events(
         "demo",
-        vec![UserEvent { user_id: "alice".into(), kind: UserEventKind::Login, ms: 1_700_000_000_000 }],
+        vec![UserEvent {
+            user_id: "alice".into(),
+            kind: UserEventKind::Login,
+            ms: 1_700_000_000_000,
+        }],
         None,
     );
     let client = Client::builder("demo")

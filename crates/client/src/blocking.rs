@@ -1,6 +1,8 @@
 //! A blocking client for programs without an async runtime.
 
-use agora_rtm_rest_protocol::{ChannelEvent, Error, EventsPage, ExchangeReport, Operation, UserEvent};
+use agora_rtm_rest_protocol::{
+    ChannelEvent, Error, EventsPage, ExchangeReport, Operation, UserEvent,
+};
 
 use crate::client::{Client as AsyncClient, ClientBuilder};
 
@@ -25,7 +27,9 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("blocking::Client").field("inner", &self.inner).finish()
+        f.debug_struct("blocking::Client")
+            .field("inner", &self.inner)
+            .finish()
     }
 }
 
@@ -35,7 +39,9 @@ impl Client {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Error::invalid_input("runtime", format!("cannot start a tokio runtime: {e}")))?;
+            .map_err(|e| {
+                Error::invalid_input("runtime", format!("cannot start a tokio runtime: {e}"))
+            })?;
         // reqwest's client must be built inside a runtime context.
         let inner = {
             let _guard = runtime.enter();
@@ -72,7 +78,10 @@ impl Client {
         self.runtime.block_on(self.inner.execute(op))
     }
 
-    fn block_on<T>(&self, fut: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    fn block_on<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(in_runtime());
         }
@@ -81,5 +90,8 @@ impl Client {
 }
 
 fn in_runtime() -> Error {
-    Error::invalid_input("blocking::Client", "called from inside an async runtime; use agora_rtm_rest::Client")
+    Error::invalid_input(
+        "blocking::Client",
+        "called from inside an async runtime; use agora_rtm_rest::Client",
+    )
 }

@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use agora_rtm_rest_protocol::{
-    Area, ChannelEvent, Config, Credentials, Endpoints, Error, EventsPage, Exchange, ExchangeReport, MintedToken,
-    Operation, RateLimiter, ReadChannelEvents, ReadUserEvents, Region, RetryPolicy, Secret, Shared, Step, UserEvent,
+    Area, ChannelEvent, Config, Credentials, Endpoints, Error, EventsPage, Exchange,
+    ExchangeReport, MintedToken, Operation, RateLimiter, ReadChannelEvents, ReadUserEvents, Region,
+    RetryPolicy, Secret, Shared, Step, UserEvent,
 };
 use tracing::Instrument as _;
 
@@ -103,8 +104,13 @@ impl Client {
             Ok(h) => h,
             Err(e) => return (Err(e), ExchangeReport::default()),
         };
-        let mut exchange =
-            Exchange::new(op, inner.config.clone(), inner.shared.clone(), headers, clock::random_u64());
+        let mut exchange = Exchange::new(
+            op,
+            inner.config.clone(),
+            inner.shared.clone(),
+            headers,
+            clock::random_u64(),
+        );
         let mut step = exchange.start(clock::now());
         loop {
             step = match step {
@@ -197,8 +203,8 @@ impl ClientBuilder {
     /// A builder from the environment: `AGORA_APP_ID`; credentials from
     /// `AGORA_CUSTOMER_ID` + `AGORA_CUSTOMER_SECRET` (Basic), or `AGORA_RTM_TOKEN`
     /// (a 007 token, or a 006 token with `AGORA_RTM_UID`), or `AGORA_APP_CERTIFICATE`
-    /// + `AGORA_RTM_UID` (tokens minted here); `AGORA_RTM_BASE_URL` (comma-separated
-    /// for failover) overrides Agora's hosts.
+    /// with `AGORA_RTM_UID` (tokens minted here); `AGORA_RTM_BASE_URL`
+    /// (comma-separated for failover) overrides Agora's hosts.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
@@ -316,10 +322,13 @@ impl ClientBuilder {
             .credentials
             .ok_or_else(|| Error::invalid_input("credentials", "no credentials configured"))?;
         let mut config = Config::new(self.app_id)?.with_retry(self.retry);
-        if let Credentials::Minted(m) = &credentials {
-            if m.app_id() != config.app_id() {
-                return Err(Error::invalid_input("credentials", "the minted token's app id differs from the client's"));
-            }
+        if let Credentials::Minted(m) = &credentials
+            && m.app_id() != config.app_id()
+        {
+            return Err(Error::invalid_input(
+                "credentials",
+                "the minted token's app id differs from the client's",
+            ));
         }
         config.endpoints = if self.base_urls.is_empty() {
             Endpoints::agora(self.area, &self.regions)
@@ -328,7 +337,10 @@ impl ClientBuilder {
         };
         if let Some((limit, window)) = self.rate_limit {
             if limit == 0 || window.is_zero() {
-                return Err(Error::invalid_input("rate_limit", "limit and window must be positive"));
+                return Err(Error::invalid_input(
+                    "rate_limit",
+                    "limit and window must be positive",
+                ));
             }
             config.rate_limit = limit;
             config.rate_window = window;
@@ -337,7 +349,10 @@ impl ClientBuilder {
         let limiter = match self.limiter {
             Some(l) => l,
             None if self.share_limiter => process_limiter(&config),
-            None => Arc::new(Mutex::new(RateLimiter::new(config.rate_limit, config.rate_window))),
+            None => Arc::new(Mutex::new(RateLimiter::new(
+                config.rate_limit,
+                config.rate_window,
+            ))),
         };
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
@@ -359,25 +374,43 @@ impl ClientBuilder {
 fn process_limiter(config: &Config) -> Arc<Mutex<RateLimiter>> {
     type Registry = Mutex<HashMap<(String, u32, Duration), Weak<Mutex<RateLimiter>>>>;
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    let mut map = REGISTRY.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    let mut map = REGISTRY
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
     map.retain(|_, weak| weak.strong_count() > 0);
-    let key = (config.app_id().to_owned(), config.rate_limit, config.rate_window);
+    let key = (
+        config.app_id().to_owned(),
+        config.rate_limit,
+        config.rate_window,
+    );
     if let Some(existing) = map.get(&key).and_then(Weak::upgrade) {
         return existing;
     }
-    let limiter = Arc::new(Mutex::new(RateLimiter::new(config.rate_limit, config.rate_window)));
+    let limiter = Arc::new(Mutex::new(RateLimiter::new(
+        config.rate_limit,
+        config.rate_window,
+    )));
     map.insert(key, Arc::downgrade(&limiter));
     limiter
 }
 
-fn credentials_from_lookup(app_id: &str, lookup: &impl Fn(&str) -> Option<String>) -> Result<Credentials, Error> {
-    if let (Some(id), Some(secret)) = (lookup("AGORA_CUSTOMER_ID"), lookup("AGORA_CUSTOMER_SECRET")) {
+fn credentials_from_lookup(
+    app_id: &str,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Credentials, Error> {
+    if let (Some(id), Some(secret)) = (lookup("AGORA_CUSTOMER_ID"), lookup("AGORA_CUSTOMER_SECRET"))
+    {
         return Credentials::basic(id, Secret::new(secret));
     }
     if let Some(token) = lookup("AGORA_RTM_TOKEN") {
         return if token.starts_with("006") {
-            let uid = lookup("AGORA_RTM_UID")
-                .ok_or_else(|| Error::invalid_input("AGORA_RTM_UID", "a 006 token needs the user id it was built for"))?;
+            let uid = lookup("AGORA_RTM_UID").ok_or_else(|| {
+                Error::invalid_input(
+                    "AGORA_RTM_UID",
+                    "a 006 token needs the user id it was built for",
+                )
+            })?;
             Credentials::legacy_token(Secret::new(token), uid)
         } else {
             Credentials::token(Secret::new(token))
@@ -385,7 +418,12 @@ fn credentials_from_lookup(app_id: &str, lookup: &impl Fn(&str) -> Option<String
     }
     if let (Some(cert), Some(uid)) = (lookup("AGORA_APP_CERTIFICATE"), lookup("AGORA_RTM_UID")) {
         let lifetime = Duration::from_secs(3600);
-        return Ok(Credentials::Minted(MintedToken::new(app_id, Secret::new(cert), uid, lifetime)?));
+        return Ok(Credentials::Minted(MintedToken::new(
+            app_id,
+            Secret::new(cert),
+            uid,
+            lifetime,
+        )?));
     }
     Err(Error::invalid_input(
         "credentials",

@@ -18,7 +18,9 @@ pub(crate) fn now() -> Instant {
 
 /// Wall-clock Unix seconds (for token issue times).
 pub(crate) fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Fresh randomness for jitter seeds and token salts.

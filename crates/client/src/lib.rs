@@ -32,9 +32,9 @@ pub mod transport;
 
 pub use agora_rtm_rest_protocol as protocol;
 pub use agora_rtm_rest_protocol::{
-    Area, ChannelEvent, ChannelEventKind, Credentials, Error, ErrorKind, Event, EventsPage, ExchangeReport, Feed,
-    HttpRequest, HttpResponse, MintedToken, Region, RetryPolicy, Secret, TransportError, TransportErrorKind,
-    UserEvent, UserEventKind,
+    Area, ChannelEvent, ChannelEventKind, Credentials, Error, ErrorKind, Event, EventsPage,
+    ExchangeReport, Feed, HttpRequest, HttpResponse, MintedToken, Region, RetryPolicy, Secret,
+    TransportError, TransportErrorKind, UserEvent, UserEventKind,
 };
 pub use client::{Client, ClientBuilder};
 pub use transport::{ReqwestTransport, Transport, TransportOptions};

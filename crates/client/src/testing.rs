@@ -33,12 +33,18 @@ impl ScriptedTransport {
 
     /// Queues a response.
     pub fn push_response(&self, response: HttpResponse) {
-        self.script.lock().unwrap_or_else(|p| p.into_inner()).push_back(Ok(response));
+        self.script
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(Ok(response));
     }
 
     /// Queues a transport failure.
     pub fn push_error(&self, error: TransportError) {
-        self.script.lock().unwrap_or_else(|p| p.into_inner()).push_back(Err(error));
+        self.script
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(Err(error));
     }
 
     /// Answers not yet used.
@@ -48,16 +54,31 @@ impl ScriptedTransport {
 
     /// Every request received so far.
     pub fn requests(&self) -> Vec<HttpRequest> {
-        self.requests.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
 impl Transport for ScriptedTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
-        self.requests.lock().unwrap_or_else(|p| p.into_inner()).push(request);
-        let next = self.script.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(request);
+        let next = self
+            .script
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front();
         Box::pin(async move {
-            next.unwrap_or_else(|| Err(TransportError::new(TransportErrorKind::Other, "script exhausted")))
+            next.unwrap_or_else(|| {
+                Err(TransportError::new(
+                    TransportErrorKind::Other,
+                    "script exhausted",
+                ))
+            })
         })
     }
 }

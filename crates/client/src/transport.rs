@@ -7,7 +7,9 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use agora_rtm_rest_protocol::config::DEFAULT_MAX_BODY_BYTES;
-use agora_rtm_rest_protocol::{HttpRequest, HttpResponse, Method, TransportError, TransportErrorKind};
+use agora_rtm_rest_protocol::{
+    HttpRequest, HttpResponse, Method, TransportError, TransportErrorKind,
+};
 use futures_util::StreamExt as _;
 
 /// A boxed, sendable future (what [`Transport::send`] returns).
@@ -70,13 +72,24 @@ impl ReqwestTransport {
             .timeout(options.request_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
-            .map_err(|e| TransportError::new(TransportErrorKind::Other, format!("cannot build HTTP client: {e}")))?;
-        Ok(ReqwestTransport { client, max_body_bytes: options.max_body_bytes })
+            .map_err(|e| {
+                TransportError::new(
+                    TransportErrorKind::Other,
+                    format!("cannot build HTTP client: {e}"),
+                )
+            })?;
+        Ok(ReqwestTransport {
+            client,
+            max_body_bytes: options.max_body_bytes,
+        })
     }
 
     /// Wraps an existing reqwest client (its own timeouts apply).
     pub fn from_client(client: reqwest::Client, max_body_bytes: usize) -> Self {
-        ReqwestTransport { client, max_body_bytes }
+        ReqwestTransport {
+            client,
+            max_body_bytes,
+        }
     }
 }
 
@@ -103,7 +116,10 @@ impl Transport for ReqwestTransport {
                 .iter()
                 .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
                 .collect();
-            if response.content_length().is_some_and(|len| len > self.max_body_bytes as u64) {
+            if response
+                .content_length()
+                .is_some_and(|len| len > self.max_body_bytes as u64)
+            {
                 return Err(too_large(self.max_body_bytes));
             }
             let mut body = Vec::new();
@@ -115,13 +131,20 @@ impl Transport for ReqwestTransport {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(HttpResponse { status, headers, body })
+            Ok(HttpResponse {
+                status,
+                headers,
+                body,
+            })
         })
     }
 }
 
 fn too_large(cap: usize) -> TransportError {
-    TransportError::new(TransportErrorKind::BodyTooLarge, format!("response body exceeds the {cap} byte cap"))
+    TransportError::new(
+        TransportErrorKind::BodyTooLarge,
+        format!("response body exceeds the {cap} byte cap"),
+    )
 }
 
 /// Maps a reqwest error to the protocol's kinds. reqwest does not expose DNS
@@ -138,7 +161,9 @@ fn classify(error: reqwest::Error) -> TransportError {
         source = e.source();
     }
     // reqwest's messages include the URL; strip the query just in case.
-    let message = error.url().map_or(chain.clone(), |u| chain.replace(u.as_str(), u.path()));
+    let message = error
+        .url()
+        .map_or(chain.clone(), |u| chain.replace(u.as_str(), u.path()));
     let kind = if chain.contains("dns error") || chain.contains("failed to lookup address") {
         TransportErrorKind::Dns
     } else if error.is_timeout() {

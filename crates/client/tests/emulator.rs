@@ -12,7 +12,11 @@ use agora_rtm_rest_protocol::{Feed, ReadUserEvents};
 
 fn users(n: usize) -> Vec<UserEvent> {
     (0..n)
-        .map(|i| UserEvent { user_id: format!("u{i}"), kind: UserEventKind::Login, ms: 1_700_000_000_000 + i as u64 })
+        .map(|i| UserEvent {
+            user_id: format!("u{i}"),
+            kind: UserEventKind::Login,
+            ms: 1_700_000_000_000 + i as u64,
+        })
         .collect()
 }
 
@@ -21,7 +25,11 @@ fn channel_events(n: usize) -> Vec<ChannelEvent> {
         .map(|i| ChannelEvent {
             channel_id: format!("c{}", i % 7),
             user_id: format!("u{i}"),
-            kind: if i % 2 == 0 { ChannelEventKind::Join } else { ChannelEventKind::Leave },
+            kind: if i % 2 == 0 {
+                ChannelEventKind::Join
+            } else {
+                ChannelEventKind::Leave
+            },
             ms: 1_700_000_000_000 + i as u64,
         })
         .collect()
@@ -60,7 +68,10 @@ async fn overflow_keeps_the_newest_2000() {
     let a = c.user_events().await.unwrap();
     let b = c.user_events().await.unwrap();
     let empty = c.user_events().await.unwrap();
-    assert_eq!((a.events.len(), b.events.len(), empty.events.len()), (1000, 1000, 0));
+    assert_eq!(
+        (a.events.len(), b.events.len(), empty.events.len()),
+        (1000, 1000, 0)
+    );
     assert!(a.is_full());
     // Oldest first, and the 500 oldest were overwritten.
     assert_eq!(a.events[0].user_id, "u500");
@@ -86,7 +97,11 @@ async fn pages_of_1000_then_500() {
 
 #[tokio::test]
 async fn legacy_field_names_parse_the_same() {
-    let emu = emulator(EmulatorConfig { legacy_fields: true, ..EmulatorConfig::default() }).await;
+    let emu = emulator(EmulatorConfig {
+        legacy_fields: true,
+        ..EmulatorConfig::default()
+    })
+    .await;
     emu.inject_channel_events("legacy", channel_events(4), None);
     let c = client("legacy", &[emu.base_url()]);
     assert_eq!(c.channel_events().await.unwrap().events, channel_events(4));
@@ -112,7 +127,10 @@ async fn tight_loop_never_surfaces_429() {
     assert_eq!(app.requests, 25 + u64::from(server_429s));
     // The client's own limiter keeps the service's count within its limit.
     assert_eq!(app.rate_limited, u64::from(server_429s));
-    assert_eq!(server_429s, 0, "the client-side limiter should have kept the emulator below 10/s");
+    assert_eq!(
+        server_429s, 0,
+        "the client-side limiter should have kept the emulator below 10/s"
+    );
 }
 
 #[tokio::test]
@@ -135,12 +153,19 @@ async fn fails_over_to_the_second_host() {
     let (result, report) = c.execute(ReadUserEvents).await;
     assert_eq!(result.unwrap().events.len(), 2);
     assert_eq!(report.hosts, vec![dead.clone(), dead, emu.base_url()]);
-    assert_eq!(report.possibly_lost, 0, "refused connections cannot have lost events");
+    assert_eq!(
+        report.possibly_lost, 0,
+        "refused connections cannot have lost events"
+    );
 }
 
 #[tokio::test]
 async fn two_regions_each_hand_out_the_events() {
-    let emu = emulator(EmulatorConfig { regions: vec!["us-west-1".into(), "eu-west-1".into()], ..Default::default() }).await;
+    let emu = emulator(EmulatorConfig {
+        regions: vec!["us-west-1".into(), "eu-west-1".into()],
+        ..Default::default()
+    })
+    .await;
     emu.inject_user_events("regions", users(5), None);
     let urls: Vec<String> = emu.base_urls().into_iter().map(|(_, u)| u).collect();
     let west = client("regions", &urls[..1]);
@@ -167,8 +192,15 @@ async fn wrong_secret_is_an_auth_error_naming_the_cause() {
     let err = result.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert_eq!(err.status(), Some(401));
-    assert!(err.to_string().contains("Invalid authentication credentials"), "{err}");
-    assert!(!err.to_string().contains("wrong"), "the secret must not leak into errors");
+    assert!(
+        err.to_string()
+            .contains("Invalid authentication credentials"),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains("wrong"),
+        "the secret must not leak into errors"
+    );
     assert_eq!(report.attempts, 1, "401 is never retried");
     let ok = Client::builder("auth")
         .credentials(Credentials::basic("cust", "right").unwrap())
@@ -182,11 +214,18 @@ async fn wrong_secret_is_an_auth_error_naming_the_cause() {
 async fn lost_responses_are_retried_and_counted() {
     let emu = emulator(EmulatorConfig::default()).await;
     emu.inject_user_events("lost", users(10), None);
-    emu.set_faults(Faults { p_lost_response: 1.0, ..Faults::default() });
+    emu.set_faults(Faults {
+        p_lost_response: 1.0,
+        ..Faults::default()
+    });
     let c = Client::builder("lost")
         .credentials(Credentials::basic("id", "secret").unwrap())
         .base_url(emu.base_url())
-        .retry_policy(agora_rtm_rest::RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(5), ..Default::default() })
+        .retry_policy(agora_rtm_rest::RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(5),
+            ..Default::default()
+        })
         .build()
         .unwrap();
     let (result, report) = c.execute(ReadUserEvents).await;
@@ -205,18 +244,29 @@ async fn lost_responses_are_retried_and_counted() {
 async fn server_timeouts_are_retried_until_success() {
     let emu = emulator(EmulatorConfig::default()).await;
     emu.inject_user_events("timeouts", users(1), None);
-    emu.set_faults(Faults { p_408: 1.0, ..Faults::default() });
+    emu.set_faults(Faults {
+        p_408: 1.0,
+        ..Faults::default()
+    });
     let c = Client::builder("timeouts")
         .credentials(Credentials::basic("id", "secret").unwrap())
         .base_url(emu.base_url())
-        .retry_policy(agora_rtm_rest::RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(5), ..Default::default() })
+        .retry_policy(agora_rtm_rest::RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(5),
+            ..Default::default()
+        })
         .build()
         .unwrap();
     let (result, report) = c.execute(ReadUserEvents).await;
     assert_eq!(result.unwrap_err().kind(), ErrorKind::ServerTimeout);
     assert_eq!(report.attempts, 3);
     emu.set_faults(Faults::default());
-    assert_eq!(c.user_events().await.unwrap().events.len(), 1, "408s do not touch the ring");
+    assert_eq!(
+        c.user_events().await.unwrap().events.len(),
+        1,
+        "408s do not touch the ring"
+    );
 }
 
 #[test]
@@ -225,7 +275,9 @@ fn blocking_client_reads_too() {
     let emu = rt.block_on(emulator(EmulatorConfig::default()));
     emu.inject_user_events("blocking", users(2), None);
     let c = blocking::Client::new(
-        Client::builder("blocking").credentials(Credentials::basic("id", "secret").unwrap()).base_url(emu.base_url()),
+        Client::builder("blocking")
+            .credentials(Credentials::basic("id", "secret").unwrap())
+            .base_url(emu.base_url()),
     )
     .unwrap();
     assert_eq!(c.user_events().unwrap().events.len(), 2);

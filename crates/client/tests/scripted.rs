@@ -4,9 +4,12 @@
 use std::time::Duration;
 
 use agora_rtm_rest::testing::ScriptedTransport;
-use agora_rtm_rest::{Client, Credentials, ErrorKind, HttpResponse, RetryPolicy, TransportError, TransportErrorKind};
+use agora_rtm_rest::{
+    Client, Credentials, ErrorKind, HttpResponse, RetryPolicy, TransportError, TransportErrorKind,
+};
 
-const OK: &str = r#"{"result":"success","request_id":"r1","events":[{"user_id":"u1","type":"Login","ms":1}]}"#;
+const OK: &str =
+    r#"{"result":"success","request_id":"r1","events":[{"user_id":"u1","type":"Login","ms":1}]}"#;
 
 fn client(app: &str, transport: &ScriptedTransport) -> Client {
     Client::builder(app)
@@ -26,7 +29,10 @@ async fn retries_a_408_then_succeeds() {
     assert_eq!(page.events.len(), 1);
     let requests = t.requests();
     assert_eq!(requests.len(), 2);
-    assert!(requests.iter().all(|r| r.url.ends_with("/dev/v2/project/s408/rtm/vendor/user_events")));
+    assert!(requests.iter().all(|r| {
+        r.url
+            .ends_with("/dev/v2/project/s408/rtm/vendor/user_events")
+    }));
 }
 
 #[tokio::test(start_paused = true)]
@@ -37,7 +43,11 @@ async fn honours_retry_after_in_virtual_time() {
     let c = client("s429", &t);
     let start = tokio::time::Instant::now();
     c.channel_events().await.unwrap_err(); // OK has no group_id: decode error, but only after the wait
-    assert!(start.elapsed() >= Duration::from_secs(7), "waited {:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_secs(7),
+        "waited {:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -58,8 +68,16 @@ async fn rate_limit_spreads_requests_over_time() {
         c.user_events().await.unwrap();
     }
     // 25 requests at 10 per second: the 21st cannot go before t = 2 s.
-    assert!(start.elapsed() >= Duration::from_secs(2), "{:?}", start.elapsed());
-    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -72,7 +90,10 @@ async fn transport_errors_exhaust_attempts() {
         .credentials(Credentials::basic("id", "secret").unwrap())
         .base_url("http://127.0.0.1:9")
         .transport(t.clone())
-        .retry_policy(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        })
         .build()
         .unwrap();
     let (result, report) = c.execute(agora_rtm_rest::protocol::ReadUserEvents).await;
@@ -109,16 +130,27 @@ fn debug_output_never_contains_secrets() {
 fn from_lookup_picks_the_auth_mode() {
     use agora_rtm_rest::ClientBuilder;
     let env = |pairs: &'static [(&'static str, &'static str)]| {
-        move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     };
     assert!(ClientBuilder::from_lookup(env(&[])).is_err());
-    let e = ClientBuilder::from_lookup(env(&[("AGORA_APP_ID", "a"), ("AGORA_RTM_TOKEN", "006abc")])).err().unwrap();
+    let e =
+        ClientBuilder::from_lookup(env(&[("AGORA_APP_ID", "a"), ("AGORA_RTM_TOKEN", "006abc")]))
+            .err()
+            .unwrap();
     assert!(e.to_string().contains("AGORA_RTM_UID"), "{e}");
     let b = ClientBuilder::from_lookup(env(&[
         ("AGORA_APP_ID", "a"),
         ("AGORA_CUSTOMER_ID", "c"),
         ("AGORA_CUSTOMER_SECRET", "s"),
-        ("AGORA_RTM_BASE_URL", "http://127.0.0.1:1, http://127.0.0.1:2"),
+        (
+            "AGORA_RTM_BASE_URL",
+            "http://127.0.0.1:1, http://127.0.0.1:2",
+        ),
     ]))
     .unwrap()
     .build()

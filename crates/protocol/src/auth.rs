@@ -142,10 +142,15 @@ impl MintedToken {
     }
 
     fn mint(&self, now_unix: u64, salt: u32) -> Result<CachedToken, Error> {
-        let issue_ts = u32::try_from(now_unix)
-            .map_err(|_| Error::invalid_input("now", "Unix time does not fit the token format (u32)"))?;
+        let issue_ts = u32::try_from(now_unix).map_err(|_| {
+            Error::invalid_input("now", "Unix time does not fit the token format (u32)")
+        })?;
         // Agora's salts are 1..=99_999_999; map anything else into that range.
-        let salt = if (1..=99_999_999).contains(&salt) { salt } else { salt % 99_999_999 + 1 };
+        let salt = if (1..=99_999_999).contains(&salt) {
+            salt
+        } else {
+            salt % 99_999_999 + 1
+        };
         let build = match self.scheme {
             TokenScheme::AgoraToken => token::build_rtm_token,
             TokenScheme::LegacyHeaders => token::build_legacy_rtm_token,
@@ -171,8 +176,8 @@ impl MintedToken {
     pub fn current(&self, now_unix: u64, salt: u32) -> Result<Secret, Error> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = cache.as_ref() {
-            let fresh = now_unix >= c.issued_at
-                && now_unix + self.refresh_margin.as_secs() < c.expires_at;
+            let fresh =
+                now_unix >= c.issued_at && now_unix + self.refresh_margin.as_secs() < c.expires_at;
             if fresh {
                 return Ok(c.token.clone());
             }
@@ -236,16 +241,25 @@ pub enum Credentials {
 
 impl Credentials {
     /// Basic credentials; the customer id must be non-empty without `:`.
-    pub fn basic(customer_id: impl Into<String>, customer_secret: impl Into<Secret>) -> Result<Self, Error> {
+    pub fn basic(
+        customer_id: impl Into<String>,
+        customer_secret: impl Into<Secret>,
+    ) -> Result<Self, Error> {
         let customer_id = customer_id.into();
         let customer_secret = customer_secret.into();
         if customer_id.is_empty() || customer_id.contains(':') {
-            return Err(Error::invalid_input("customer_id", "must be non-empty and must not contain ':'"));
+            return Err(Error::invalid_input(
+                "customer_id",
+                "must be non-empty and must not contain ':'",
+            ));
         }
         if customer_secret.expose().is_empty() {
             return Err(Error::invalid_input("customer_secret", "must not be empty"));
         }
-        Ok(Credentials::Basic { customer_id, customer_secret })
+        Ok(Credentials::Basic {
+            customer_id,
+            customer_secret,
+        })
     }
 
     /// A 007 token sent as `agora token=`.
@@ -261,7 +275,10 @@ impl Credentials {
         let uid = uid.into();
         check_token_text(&token)?;
         if uid.is_empty() || !is_header_safe(&uid) {
-            return Err(Error::invalid_input("uid", "must be non-empty printable ASCII"));
+            return Err(Error::invalid_input(
+                "uid",
+                "must be non-empty printable ASCII",
+            ));
         }
         Ok(Credentials::LegacyToken { token, uid })
     }
@@ -279,13 +296,18 @@ impl Credentials {
     /// `salt` is only used when a token has to be minted.
     pub fn headers(&self, now_unix: u64, salt: u32) -> Result<Vec<(String, String)>, Error> {
         Ok(match self {
-            Credentials::Basic { customer_id, customer_secret } => {
+            Credentials::Basic {
+                customer_id,
+                customer_secret,
+            } => {
                 let raw = format!("{customer_id}:{}", customer_secret.expose());
                 let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
                 vec![("authorization".into(), format!("Basic {encoded}"))]
             }
             Credentials::Token { token } => token_headers(TokenScheme::AgoraToken, token, None),
-            Credentials::LegacyToken { token, uid } => token_headers(TokenScheme::LegacyHeaders, token, Some(uid)),
+            Credentials::LegacyToken { token, uid } => {
+                token_headers(TokenScheme::LegacyHeaders, token, Some(uid))
+            }
             Credentials::Minted(m) => {
                 let token = m.current(now_unix, salt)?;
                 token_headers(m.scheme(), &token, Some(m.user_id()))
@@ -296,7 +318,10 @@ impl Credentials {
 
 fn token_headers(scheme: TokenScheme, token: &Secret, uid: Option<&str>) -> Vec<(String, String)> {
     match scheme {
-        TokenScheme::AgoraToken => vec![("authorization".into(), format!("agora token={}", token.expose()))],
+        TokenScheme::AgoraToken => vec![(
+            "authorization".into(),
+            format!("agora token={}", token.expose()),
+        )],
         TokenScheme::LegacyHeaders => vec![
             ("x-agora-token".into(), token.expose().to_owned()),
             ("x-agora-uid".into(), uid.unwrap_or_default().to_owned()),
@@ -311,7 +336,10 @@ fn is_header_safe(s: &str) -> bool {
 fn check_token_text(token: &Secret) -> Result<(), Error> {
     let t = token.expose();
     if t.is_empty() || !is_header_safe(t) || t.contains(' ') {
-        return Err(Error::invalid_input("token", "must be a non-empty token without spaces or control characters"));
+        return Err(Error::invalid_input(
+            "token",
+            "must be a non-empty token without spaces or control characters",
+        ));
     }
     Ok(())
 }

@@ -82,15 +82,18 @@ impl FromStr for Region {
     /// Parses `us-west-1` (also `api-us-west-1`).
     fn from_str(s: &str) -> Result<Self, Error> {
         let name = s.trim().trim_start_matches("api-");
-        Region::ALL.into_iter().find(|r| r.as_str() == name).ok_or_else(|| {
-            Error::invalid_input(
-                "region",
-                format!(
-                    "unknown region {s:?}; expected one of {}",
-                    Region::ALL.map(Region::as_str).join(", ")
-                ),
-            )
-        })
+        Region::ALL
+            .into_iter()
+            .find(|r| r.as_str() == name)
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "region",
+                    format!(
+                        "unknown region {s:?}; expected one of {}",
+                        Region::ALL.map(Region::as_str).join(", ")
+                    ),
+                )
+            })
     }
 }
 
@@ -140,16 +143,39 @@ impl Endpoints {
             Area::MainlandChina => ("sd-rtn.com", "agora.io"),
         };
         let default_regions: &[Region] = match area {
-            Area::Global => &[Region::UsWest1, Region::UsEast1, Region::EuWest1, Region::ApSoutheast1],
+            Area::Global => &[
+                Region::UsWest1,
+                Region::UsEast1,
+                Region::EuWest1,
+                Region::ApSoutheast1,
+            ],
             Area::MainlandChina => &[Region::CnEast1, Region::CnNorth1],
         };
-        let regions = if regions.is_empty() { default_regions } else { regions };
+        let regions = if regions.is_empty() {
+            default_regions
+        } else {
+            regions
+        };
         let mut list = vec![
-            Endpoint { root: format!("https://api.{primary}"), role: EndpointRole::Primary },
-            Endpoint { root: format!("https://api.{alternate}"), role: EndpointRole::AlternateSuffix },
+            Endpoint {
+                root: format!("https://api.{primary}"),
+                role: EndpointRole::Primary,
+            },
+            Endpoint {
+                root: format!("https://api.{alternate}"),
+                role: EndpointRole::AlternateSuffix,
+            },
         ];
         list.extend(regions.iter().map(|r| Endpoint {
-            root: format!("https://api-{}.{}", r.as_str(), if r.is_mainland_china() { "sd-rtn.com" } else { primary }),
+            root: format!(
+                "https://api-{}.{}",
+                r.as_str(),
+                if r.is_mainland_china() {
+                    "sd-rtn.com"
+                } else {
+                    primary
+                }
+            ),
             role: EndpointRole::Regional,
         }));
         Endpoints(list)
@@ -166,11 +192,18 @@ impl Endpoints {
         let mut list = Vec::new();
         for (i, raw) in urls.into_iter().enumerate() {
             let root = validate_base_url(raw.as_ref(), allow_insecure_http)?;
-            let role = if i == 0 { EndpointRole::Primary } else { EndpointRole::Regional };
+            let role = if i == 0 {
+                EndpointRole::Primary
+            } else {
+                EndpointRole::Regional
+            };
             list.push(Endpoint { root, role });
         }
         if list.is_empty() {
-            return Err(Error::invalid_input("base_url", "at least one base URL is needed"));
+            return Err(Error::invalid_input(
+                "base_url",
+                "at least one base URL is needed",
+            ));
         }
         Ok(Endpoints(list))
     }
@@ -200,10 +233,16 @@ fn validate_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Err
     let url = Url::parse(raw.trim())
         .map_err(|e| Error::invalid_input("base_url", format!("{raw:?} is not a URL: {e}")))?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid_input("base_url", "must not have a query or fragment"));
+        return Err(Error::invalid_input(
+            "base_url",
+            "must not have a query or fragment",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid_input("base_url", "must not contain credentials"));
+        return Err(Error::invalid_input(
+            "base_url",
+            "must not contain credentials",
+        ));
     }
     let loopback = match url.host() {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
@@ -220,7 +259,12 @@ fn validate_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Err
                 "plain http is only allowed for loopback hosts unless insecure http is explicitly allowed",
             ));
         }
-        other => return Err(Error::invalid_input("base_url", format!("unsupported scheme {other:?}"))),
+        other => {
+            return Err(Error::invalid_input(
+                "base_url",
+                format!("unsupported scheme {other:?}"),
+            ));
+        }
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -231,8 +275,14 @@ pub fn validate_app_id(app_id: &str) -> Result<(), Error> {
     if app_id.is_empty() || app_id.len() > 64 {
         return Err(Error::invalid_input("app_id", "must be 1-64 characters"));
     }
-    if !app_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-        return Err(Error::invalid_input("app_id", "may only contain A-Z, a-z, 0-9, '_' and '-'"));
+    if !app_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(Error::invalid_input(
+            "app_id",
+            "may only contain A-Z, a-z, 0-9, '_' and '-'",
+        ));
     }
     Ok(())
 }

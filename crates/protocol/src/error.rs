@@ -94,7 +94,9 @@ pub enum Error {
 }
 
 fn fmt_request_id(id: &Option<String>) -> String {
-    id.as_ref().map(|id| format!(" (request id {id})")).unwrap_or_default()
+    id.as_ref()
+        .map(|id| format!(" (request id {id})"))
+        .unwrap_or_default()
 }
 
 fn fmt_status(status: &Option<u16>) -> String {
@@ -175,15 +177,18 @@ impl Error {
 
     /// Shorthand for [`Error::InvalidInput`].
     pub fn invalid_input(field: impl Into<String>, rule: impl Into<String>) -> Self {
-        Error::InvalidInput { field: field.into(), rule: rule.into() }
+        Error::InvalidInput {
+            field: field.into(),
+            rule: rule.into(),
+        }
     }
 
     /// The HTTP status, when a response arrived.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api { status, .. } | Error::Auth { status, .. } | Error::Server { status, .. } => {
-                Some(*status)
-            }
+            Error::Api { status, .. }
+            | Error::Auth { status, .. }
+            | Error::Server { status, .. } => Some(*status),
             Error::RateLimited { .. } => Some(429),
             Error::ServerTimeout { .. } => Some(408),
             Error::Decode { status, .. } => *status,
@@ -305,6 +310,9 @@ pub struct TransportError {
 impl TransportError {
     /// Makes a transport error.
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
-        TransportError { kind, message: message.into() }
+        TransportError {
+            kind,
+            message: message.into(),
+        }
     }
 }

@@ -63,13 +63,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     /// Shared state with a limiter built from `config` (`rate_limit` per `rate_window`).
     pub fn new(config: &Config) -> Self {
-        Shared::with_limiter(Arc::new(Mutex::new(RateLimiter::new(config.rate_limit, config.rate_window))))
+        Shared::with_limiter(Arc::new(Mutex::new(RateLimiter::new(
+            config.rate_limit,
+            config.rate_window,
+        ))))
     }
 
     /// Shared state around an existing limiter (to share one limit between
     /// clients of the same app id).
     pub fn with_limiter(limiter: Arc<Mutex<RateLimiter>>) -> Self {
-        Shared { limiter, failover: Arc::default() }
+        Shared {
+            limiter,
+            failover: Arc::default(),
+        }
     }
 
     /// The limiter, to share it further.
@@ -168,7 +174,13 @@ impl<O: Operation> Exchange<O> {
     /// Prepares `op` with the given auth headers (from
     /// [`Credentials::headers`](crate::Credentials::headers)); `seed` drives the
     /// back-off jitter.
-    pub fn new(op: O, config: Arc<Config>, shared: Shared, auth_headers: Vec<(String, String)>, seed: u64) -> Self {
+    pub fn new(
+        op: O,
+        config: Arc<Config>,
+        shared: Shared,
+        auth_headers: Vec<(String, String)>,
+        seed: u64,
+    ) -> Self {
         Exchange {
             op,
             config,
@@ -197,7 +209,10 @@ impl<O: Operation> Exchange<O> {
 
     /// The root of the host the current (or last) attempt goes to.
     pub fn current_host(&self) -> &str {
-        self.config.endpoints.get(self.endpoint).map_or("", |e| e.root.as_str())
+        self.config
+            .endpoints
+            .get(self.endpoint)
+            .map_or("", |e| e.root.as_str())
     }
 
     /// Starts the exchange.
@@ -206,7 +221,10 @@ impl<O: Operation> Exchange<O> {
             return self.misuse("start called twice");
         }
         self.started = now;
-        self.start_endpoint = self.shared.preferred_endpoint(now).min(self.config.endpoints.len().saturating_sub(1));
+        self.start_endpoint = self
+            .shared
+            .preferred_endpoint(now)
+            .min(self.config.endpoints.len().saturating_sub(1));
         self.endpoint = self.start_endpoint;
         self.try_send(now)
     }
@@ -228,17 +246,23 @@ impl<O: Operation> Exchange<O> {
             return self.misuse("on_response called with no request in flight");
         }
         if response.body.len() > self.config.max_body_bytes {
-            self.report.undecodable_success = self.op.is_destructive() && (200..300).contains(&response.status);
+            self.report.undecodable_success =
+                self.op.is_destructive() && (200..300).contains(&response.status);
             return self.finish(Err(Error::Decode {
                 status: Some(response.status),
                 request_id: None,
-                reason: format!("body of {} bytes exceeds the {} byte cap", response.body.len(), self.config.max_body_bytes),
+                reason: format!(
+                    "body of {} bytes exceeds the {} byte cap",
+                    response.body.len(),
+                    self.config.max_body_bytes
+                ),
                 body: body_excerpt(&response.body),
             }));
         }
         match self.op.parse(&response) {
             Ok(output) => {
-                self.shared.on_success(self.endpoint, now, self.config.retry.sticky_fallback);
+                self.shared
+                    .on_success(self.endpoint, now, self.config.retry.sticky_fallback);
                 self.finish(Ok(output))
             }
             Err(error) => {
@@ -250,7 +274,8 @@ impl<O: Operation> Exchange<O> {
                     self.report.server_rate_limited += 1;
                     // Everyone sharing the limiter backs off together.
                     let pause = retry_after.unwrap_or(self.config.rate_window);
-                    lock(&self.shared.limiter).pause_until(now + pause.min(self.config.retry.max_retry_after));
+                    lock(&self.shared.limiter)
+                        .pause_until(now + pause.min(self.config.retry.max_retry_after));
                 }
                 self.on_failure(error, false, now)
             }
@@ -315,15 +340,18 @@ impl<O: Operation> Exchange<O> {
         if self.failures <= 1 || n <= 1 {
             return self.start_endpoint;
         }
-        let mut step = (self.failures - 1) as usize;
-        for _ in 0..n {
+        let first = (self.failures - 1) as usize;
+        for step in first..first + n {
             let candidate = (self.start_endpoint + step) % n;
             let skip = network_non_dns
-                && self.config.endpoints.get(candidate).is_some_and(|e| e.role == EndpointRole::AlternateSuffix);
+                && self
+                    .config
+                    .endpoints
+                    .get(candidate)
+                    .is_some_and(|e| e.role == EndpointRole::AlternateSuffix);
             if !skip {
                 return candidate;
             }
-            step += 1;
         }
         self.start_endpoint
     }
@@ -345,7 +373,10 @@ impl<O: Operation> Exchange<O> {
         headers.push(("user-agent".into(), USER_AGENT.into()));
         let body = self.op.body();
         if body.is_some() {
-            headers.push(("content-type".into(), "application/json;charset=utf-8".into()));
+            headers.push((
+                "content-type".into(),
+                "application/json;charset=utf-8".into(),
+            ));
         }
         let request = HttpRequest {
             method: self.op.method(),
@@ -366,7 +397,10 @@ impl<O: Operation> Exchange<O> {
 
     fn misuse(&mut self, what: &str) -> Step<O::Output> {
         if self.state == State::Done {
-            return Step::Done(Err(Error::invalid_input("exchange", format!("already finished ({what})"))));
+            return Step::Done(Err(Error::invalid_input(
+                "exchange",
+                format!("already finished ({what})"),
+            )));
         }
         self.finish(Err(Error::invalid_input("exchange", what.to_owned())))
     }

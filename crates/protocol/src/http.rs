@@ -101,7 +101,11 @@ impl HttpResponse {
     /// assert_eq!(r.status, 200);
     /// ```
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
-        HttpResponse { status, headers: Vec::new(), body: body.into() }
+        HttpResponse {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
     }
 
     /// Adds a header (builder style).

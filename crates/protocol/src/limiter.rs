@@ -37,7 +37,12 @@ impl RateLimiter {
     /// At most `limit` (at least 1) grants in any `window`.
     pub fn new(limit: u32, window: Duration) -> Self {
         let limit = limit.max(1) as usize;
-        RateLimiter { limit, window, grants: VecDeque::with_capacity(limit + 1), paused_until: Instant::ZERO }
+        RateLimiter {
+            limit,
+            window,
+            grants: VecDeque::with_capacity(limit + 1),
+            paused_until: Instant::ZERO,
+        }
     }
 
     /// The service's event-feed limit: 10 per second, with a 5 ms guard so that

@@ -71,9 +71,16 @@ pub fn parse_user_events(response: &HttpResponse) -> Result<EventsPage<UserEvent
     let mut out = Vec::with_capacity(events.len());
     for (i, e) in events.into_iter().enumerate() {
         let ms = event_ms(e.ms, e.ts, i, response, &request_id)?;
-        out.push(UserEvent { user_id: e.user_id, kind: e.kind, ms });
+        out.push(UserEvent {
+            user_id: e.user_id,
+            kind: e.kind,
+            ms,
+        });
     }
-    Ok(EventsPage { request_id, events: out })
+    Ok(EventsPage {
+        request_id,
+        events: out,
+    })
 }
 
 /// Parses a channel events response (any status).
@@ -101,9 +108,17 @@ pub fn parse_channel_events(response: &HttpResponse) -> Result<EventsPage<Channe
                 ));
             }
         };
-        out.push(ChannelEvent { channel_id, user_id: e.user_id, kind: e.kind, ms });
+        out.push(ChannelEvent {
+            channel_id,
+            user_id: e.user_id,
+            kind: e.kind,
+            ms,
+        });
     }
-    Ok(EventsPage { request_id, events: out })
+    Ok(EventsPage {
+        request_id,
+        events: out,
+    })
 }
 
 fn event_ms(
@@ -114,11 +129,17 @@ fn event_ms(
     request_id: &str,
 ) -> Result<u64, Error> {
     ms.or(ts).ok_or_else(|| {
-        decode(response, Some(request_id.to_owned()), format!("event {index} has neither ms nor ts"))
+        decode(
+            response,
+            Some(request_id.to_owned()),
+            format!("event {index} has neither ms nor ts"),
+        )
     })
 }
 
-fn parse_page<E: for<'de> Deserialize<'de>>(response: &HttpResponse) -> Result<(String, Vec<E>), Error> {
+fn parse_page<E: for<'de> Deserialize<'de>>(
+    response: &HttpResponse,
+) -> Result<(String, Vec<E>), Error> {
     if !(200..300).contains(&response.status) {
         return Err(error_from_response(response));
     }
@@ -134,24 +155,44 @@ fn parse_page<E: for<'de> Deserialize<'de>>(response: &HttpResponse) -> Result<(
     match page.result.as_deref() {
         Some("success") | None => {}
         Some("failed") => {
-            return Err(decode(response, request_id, "result is \"failed\" on a 2xx response".to_owned()));
+            return Err(decode(
+                response,
+                request_id,
+                "result is \"failed\" on a 2xx response".to_owned(),
+            ));
         }
         Some(other) => {
-            return Err(decode(response, request_id, format!("unexpected result {other:?}")));
+            return Err(decode(
+                response,
+                request_id,
+                format!("unexpected result {other:?}"),
+            ));
         }
     }
     let Some(events) = page.events else {
-        return Err(decode(response, request_id, "missing field `events`".to_owned()));
+        return Err(decode(
+            response,
+            request_id,
+            "missing field `events`".to_owned(),
+        ));
     };
     Ok((request_id.unwrap_or_default(), events))
 }
 
 fn looks_like_json(body: &[u8]) -> bool {
-    matches!(body.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b'['))
+    matches!(
+        body.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
 }
 
 fn decode(response: &HttpResponse, request_id: Option<String>, reason: String) -> Error {
-    Error::Decode { status: Some(response.status), request_id, reason, body: body_excerpt(&response.body) }
+    Error::Decode {
+        status: Some(response.status),
+        request_id,
+        reason,
+        body: body_excerpt(&response.body),
+    }
 }
 
 /// What an error body may say about itself (every shape SPEC section 3 lists).
@@ -175,7 +216,11 @@ fn value_text(v: &serde_json::Value) -> Option<String> {
 
 fn salvage_request_id(body: &[u8]) -> Option<String> {
     let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
-    parsed.request_id.as_ref().or(parsed.request_id_camel.as_ref()).and_then(value_text)
+    parsed
+        .request_id
+        .as_ref()
+        .or(parsed.request_id_camel.as_ref())
+        .and_then(value_text)
 }
 
 /// Classifies a non-2xx response: 401/403 auth, 408 server timeout, 429 rate
@@ -194,7 +239,11 @@ fn salvage_request_id(body: &[u8]) -> Option<String> {
 pub fn error_from_response(response: &HttpResponse) -> Error {
     let status = response.status;
     let parsed: ErrorBody = serde_json::from_slice(&response.body).unwrap_or_default();
-    let request_id = parsed.request_id.as_ref().or(parsed.request_id_camel.as_ref()).and_then(value_text);
+    let request_id = parsed
+        .request_id
+        .as_ref()
+        .or(parsed.request_id_camel.as_ref())
+        .and_then(value_text);
     let message = parsed
         .message
         .as_ref()
@@ -204,17 +253,36 @@ pub fn error_from_response(response: &HttpResponse) -> Error {
         .unwrap_or_else(|| default_message(status).to_owned());
     let body = body_excerpt(&response.body);
     match status {
-        401 | 403 => Error::Auth { status, request_id, message, body },
+        401 | 403 => Error::Auth {
+            status,
+            request_id,
+            message,
+            body,
+        },
         408 => Error::ServerTimeout { request_id, body },
-        429 => Error::RateLimited { retry_after: retry_after(response), request_id, body },
-        500..=599 => Error::Server { status, request_id, message, body },
+        429 => Error::RateLimited {
+            retry_after: retry_after(response),
+            request_id,
+            body,
+        },
+        500..=599 => Error::Server {
+            status,
+            request_id,
+            message,
+            body,
+        },
         200..=299 => Error::Decode {
             status: Some(status),
             request_id,
             reason: "unexpected success response".into(),
             body,
         },
-        _ => Error::Api { status, request_id, message, body },
+        _ => Error::Api {
+            status,
+            request_id,
+            message,
+            body,
+        },
     }
 }
 
@@ -225,7 +293,11 @@ pub fn retry_after(response: &HttpResponse) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    value.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9).map(Duration::from_secs_f64)
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9)
+        .map(Duration::from_secs_f64)
 }
 
 fn default_message(status: u16) -> &'static str {

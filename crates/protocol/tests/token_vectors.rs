@@ -305,6 +305,24 @@ fn token_vectors() {
         files.len(),
         failures.join("\n")
     );
+    // Every tokens/ id of index.json must have been executed (no skip list here).
+    let index: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("../index.json")).expect("tests/vectors/index.json"),
+    )
+    .expect("index.json is JSON");
+    let listed: std::collections::BTreeSet<String> = index["ids"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|id| id.starts_with("tokens/"))
+        .map(str::to_owned)
+        .collect();
+    let executed: std::collections::BTreeSet<String> = files
+        .iter()
+        .map(|f| format!("tokens/{}", f.file_stem().unwrap().to_string_lossy()))
+        .collect();
+    assert_eq!(listed, executed, "tokens/ ids in index.json and executed files differ");
     println!("{} token vectors passed", files.len());
 }
 

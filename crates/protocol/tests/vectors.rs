@@ -24,12 +24,17 @@ fn load_group(group: &str) -> Vec<Value> {
     files.sort();
     files
         .into_iter()
-        .map(|p| serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .map(|p| {
+            serde_json::from_str(&std::fs::read_to_string(&p).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        })
         .collect()
 }
 
 fn ms(v: &Value, key: &str) -> Option<Duration> {
-    v.get(key).and_then(Value::as_u64).map(Duration::from_millis)
+    v.get(key)
+        .and_then(Value::as_u64)
+        .map(Duration::from_millis)
 }
 
 fn build_config(c: &Value) -> Result<Config, Error> {
@@ -37,7 +42,8 @@ fn build_config(c: &Value) -> Result<Config, Error> {
     let mut config = Config::new(app_id)?;
     if let Some(urls) = c.get("base_urls").and_then(Value::as_array) {
         let urls: Vec<&str> = urls.iter().filter_map(Value::as_str).collect();
-        config.endpoints = Endpoints::custom(urls, c["allow_insecure_http"].as_bool().unwrap_or(false))?;
+        config.endpoints =
+            Endpoints::custom(urls, c["allow_insecure_http"].as_bool().unwrap_or(false))?;
     } else {
         let area = match c.get("area").and_then(Value::as_str) {
             Some("mainland_china") => Area::MainlandChina,
@@ -46,14 +52,21 @@ fn build_config(c: &Value) -> Result<Config, Error> {
         let regions: Vec<Region> = c
             .get("regions")
             .and_then(Value::as_array)
-            .map(|a| a.iter().map(|r| r.as_str().unwrap().parse().unwrap()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|r| r.as_str().unwrap().parse().unwrap())
+                    .collect()
+            })
             .unwrap_or_default();
         config.endpoints = Endpoints::agora(area, &regions);
     }
     if let Some(r) = c.get("retry") {
         let d = RetryPolicy::default();
         config.retry = RetryPolicy {
-            max_attempts: r.get("max_attempts").and_then(Value::as_u64).map_or(d.max_attempts, |v| v as u32),
+            max_attempts: r
+                .get("max_attempts")
+                .and_then(Value::as_u64)
+                .map_or(d.max_attempts, |v| v as u32),
             base_delay: ms(r, "base_delay_ms").unwrap_or(d.base_delay),
             max_delay: ms(r, "max_delay_ms").unwrap_or(d.max_delay),
             max_elapsed: ms(r, "max_elapsed_ms").unwrap_or(d.max_elapsed),
@@ -74,7 +87,11 @@ fn build_config(c: &Value) -> Result<Config, Error> {
 fn auth_headers(app_id: &str, a: &Value) -> Result<Vec<(String, String)>, Error> {
     let s = |k: &str| a[k].as_str().unwrap_or_default().to_owned();
     let (creds, now, salt) = match a["type"].as_str().unwrap() {
-        "basic" => (Credentials::basic(s("customer_id"), s("customer_secret"))?, 0, 0),
+        "basic" => (
+            Credentials::basic(s("customer_id"), s("customer_secret"))?,
+            0,
+            0,
+        ),
         "token" => (Credentials::token(s("token"))?, 0, 0),
         "legacy_token" => (Credentials::legacy_token(s("token"), s("uid"))?, 0, 0),
         "minted" => {
@@ -87,7 +104,11 @@ fn auth_headers(app_id: &str, a: &Value) -> Result<Vec<(String, String)>, Error>
             if a["legacy"].as_bool().unwrap_or(false) {
                 m = m.legacy();
             }
-            (Credentials::Minted(m), a["now_unix"].as_u64().unwrap(), a["salt"].as_u64().unwrap() as u32)
+            (
+                Credentials::Minted(m),
+                a["now_unix"].as_u64().unwrap(),
+                a["salt"].as_u64().unwrap() as u32,
+            )
         }
         other => panic!("unknown auth type {other}"),
     };
@@ -119,10 +140,24 @@ fn conv<T: serde::Serialize>(step: Step<EventsPage<T>>) -> JsonStep {
 }
 
 impl AnyExchange {
-    fn new(op: &str, config: Arc<Config>, shared: Shared, headers: Vec<(String, String)>, seed: u64) -> Self {
+    fn new(
+        op: &str,
+        config: Arc<Config>,
+        shared: Shared,
+        headers: Vec<(String, String)>,
+        seed: u64,
+    ) -> Self {
         match op {
-            "user_events" => AnyExchange::User(Exchange::new(ReadUserEvents, config, shared, headers, seed)),
-            "channel_events" => AnyExchange::Channel(Exchange::new(ReadChannelEvents, config, shared, headers, seed)),
+            "user_events" => {
+                AnyExchange::User(Exchange::new(ReadUserEvents, config, shared, headers, seed))
+            }
+            "channel_events" => AnyExchange::Channel(Exchange::new(
+                ReadChannelEvents,
+                config,
+                shared,
+                headers,
+                seed,
+            )),
             other => panic!("unknown operation {other}"),
         }
     }
@@ -159,7 +194,10 @@ impl AnyExchange {
 }
 
 fn http_response(v: &Value) -> HttpResponse {
-    let mut r = HttpResponse::new(v["status"].as_u64().unwrap() as u16, v["body"].as_str().unwrap_or_default());
+    let mut r = HttpResponse::new(
+        v["status"].as_u64().unwrap() as u16,
+        v["body"].as_str().unwrap_or_default(),
+    );
     if let Some(h) = v.get("headers").and_then(Value::as_object) {
         for (k, val) in h {
             r = r.with_header(k.clone(), val.as_str().unwrap());
@@ -199,21 +237,29 @@ fn check_request(id: &str, req: &HttpRequest, expect: &Value) {
     }
     if let Some(absent) = expect.get("absent_headers").and_then(Value::as_array) {
         for name in absent {
-            assert!(req.header(name.as_str().unwrap()).is_none(), "{id}: header {name} must be absent");
+            assert!(
+                req.header(name.as_str().unwrap()).is_none(),
+                "{id}: header {name} must be absent"
+            );
         }
     }
     if let Some(body) = expect.get("body") {
         if body.is_null() {
             assert!(req.body.is_none(), "{id}: no body expected");
         } else {
-            let got: Value = serde_json::from_slice(req.body.as_deref().unwrap_or_default()).unwrap();
+            let got: Value =
+                serde_json::from_slice(req.body.as_deref().unwrap_or_default()).unwrap();
             assert_eq!(&got, body, "{id}: body");
         }
     }
 }
 
 fn check_error(id: &str, err: &Error, expect: &Value) {
-    assert_eq!(err.kind().as_str(), expect["kind"].as_str().unwrap(), "{id}: error kind ({err})");
+    assert_eq!(
+        err.kind().as_str(),
+        expect["kind"].as_str().unwrap(),
+        "{id}: error kind ({err})"
+    );
     if let Some(status) = expect.get("status").and_then(Value::as_u64) {
         assert_eq!(err.status(), Some(status as u16), "{id}: status");
     }
@@ -221,7 +267,11 @@ fn check_error(id: &str, err: &Error, expect: &Value) {
         assert_eq!(err.request_id(), rid.as_str(), "{id}: request id");
     }
     if let Some(ra) = expect.get("retry_after_ms") {
-        assert_eq!(err.retry_after().map(|d| d.as_millis() as u64), ra.as_u64(), "{id}: retry_after");
+        assert_eq!(
+            err.retry_after().map(|d| d.as_millis() as u64),
+            ra.as_u64(),
+            "{id}: retry_after"
+        );
     }
     if let Some(field) = expect.get("field").and_then(Value::as_str) {
         match err {
@@ -230,10 +280,16 @@ fn check_error(id: &str, err: &Error, expect: &Value) {
         }
     }
     if let Some(text) = expect.get("message_contains").and_then(Value::as_str) {
-        assert!(err.to_string().contains(text), "{id}: message {err:?} lacks {text:?}");
+        assert!(
+            err.to_string().contains(text),
+            "{id}: message {err:?} lacks {text:?}"
+        );
     }
     if let Some(text) = expect.get("body_contains").and_then(Value::as_str) {
-        assert!(err.body().unwrap_or_default().contains(text), "{id}: body lacks {text:?}");
+        assert!(
+            err.body().unwrap_or_default().contains(text),
+            "{id}: body lacks {text:?}"
+        );
     }
 }
 
@@ -247,7 +303,11 @@ fn check_done(id: &str, result: &Result<Value, Error>, expect: &Value) {
                 assert_eq!(&normalise_events(page), events, "{id}: events");
             }
             if let Some(n) = ok.get("event_count").and_then(Value::as_u64) {
-                assert_eq!(page["events"].as_array().unwrap().len() as u64, n, "{id}: event count");
+                assert_eq!(
+                    page["events"].as_array().unwrap().len() as u64,
+                    n,
+                    "{id}: event count"
+                );
             }
         }
         (Err(e), None, Some(err)) => check_error(id, e, err),
@@ -270,7 +330,13 @@ fn run_request(case: &Value) {
     assert!(expect.get("error").is_none(), "{id}: expected an error");
     let config = Arc::new(config);
     let shared = Shared::new(&config);
-    let mut ex = AnyExchange::new(case["operation"].as_str().unwrap(), config, shared, headers, 1);
+    let mut ex = AnyExchange::new(
+        case["operation"].as_str().unwrap(),
+        config,
+        shared,
+        headers,
+        1,
+    );
     match ex.start(Instant::ZERO) {
         JsonStep::Send(req) => check_request(id, &req, expect),
         _ => panic!("{id}: expected a request"),
@@ -285,7 +351,13 @@ fn run_response(case: &Value) {
     let config = Arc::new(build_config(&c).unwrap());
     let shared = Shared::new(&config);
     let headers = vec![("authorization".to_owned(), "Basic eDp5".to_owned())];
-    let mut ex = AnyExchange::new(case["operation"].as_str().unwrap(), config, shared, headers, 1);
+    let mut ex = AnyExchange::new(
+        case["operation"].as_str().unwrap(),
+        config,
+        shared,
+        headers,
+        1,
+    );
     assert!(matches!(ex.start(Instant::ZERO), JsonStep::Send(_)), "{id}");
     match ex.response(http_response(&case["response"]), Instant::from_millis(10)) {
         JsonStep::Done(result) => check_done(id, &result, &case["expect"]),
@@ -327,7 +399,9 @@ fn run_flow(case: &Value) {
             exchanges[k] = Some(ex);
             s
         } else {
-            let ex = exchanges[k].as_mut().unwrap_or_else(|| panic!("{id} step {n}: exchange {k} not started"));
+            let ex = exchanges[k]
+                .as_mut()
+                .unwrap_or_else(|| panic!("{id} step {n}: exchange {k} not started"));
             match call {
                 "response" => ex.response(http_response(&step["response"]), now),
                 "transport_error" => {
@@ -349,18 +423,27 @@ fn run_flow(case: &Value) {
         let ctx = format!("{id} step {n}");
         match got {
             JsonStep::Send(req) => {
-                let e = expect.get("send").unwrap_or_else(|| panic!("{ctx}: unexpected send to {}", req.url));
+                let e = expect
+                    .get("send")
+                    .unwrap_or_else(|| panic!("{ctx}: unexpected send to {}", req.url));
                 check_request(&ctx, &req, e);
             }
             JsonStep::Wait(d) => {
-                let e = expect.get("wait").unwrap_or_else(|| panic!("{ctx}: unexpected wait {d:?}"));
+                let e = expect
+                    .get("wait")
+                    .unwrap_or_else(|| panic!("{ctx}: unexpected wait {d:?}"));
                 let (lo, hi) = (e["min_ms"].as_u64().unwrap(), e["max_ms"].as_u64().unwrap());
                 let got = d.as_millis() as u64;
-                assert!(lo <= got && got <= hi, "{ctx}: wait {got} ms outside {lo}..={hi}");
+                assert!(
+                    lo <= got && got <= hi,
+                    "{ctx}: wait {got} ms outside {lo}..={hi}"
+                );
                 last_wait = d;
             }
             JsonStep::Done(result) => {
-                let e = expect.get("done").unwrap_or_else(|| panic!("{ctx}: unexpected end {:?}", result.as_ref().err()));
+                let e = expect
+                    .get("done")
+                    .unwrap_or_else(|| panic!("{ctx}: unexpected end {:?}", result.as_ref().err()));
                 check_done(&ctx, &result, e);
             }
         }
@@ -390,13 +473,17 @@ fn every_vector_runs_and_passes() {
     ] {
         for case in load_group(group) {
             let id = case["id"].as_str().unwrap().to_owned();
-            assert!(id.starts_with(&format!("{group}/")), "{id} is not in {group}/");
+            assert!(
+                id.starts_with(&format!("{group}/")),
+                "{id} is not in {group}/"
+            );
             run(&case);
             assert!(executed.insert(id.clone()), "duplicate id {id}");
         }
     }
     let index: Value =
-        serde_json::from_str(&std::fs::read_to_string(vectors_dir().join("index.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(vectors_dir().join("index.json")).unwrap())
+            .unwrap();
     // This runner's reviewed skip list is empty: token vectors run in tests/token_vectors.rs.
     let expected: BTreeSet<String> = index["ids"]
         .as_array()
@@ -406,8 +493,14 @@ fn every_vector_runs_and_passes() {
         .filter(|id| !id.starts_with("tokens/"))
         .collect();
     let missing: Vec<_> = expected.difference(&executed).collect();
-    assert!(missing.is_empty(), "ids in index.json not executed: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "ids in index.json not executed: {missing:?}"
+    );
     let unlisted: Vec<_> = executed.difference(&expected).collect();
-    assert!(unlisted.is_empty(), "ids executed but not in index.json: {unlisted:?}");
+    assert!(
+        unlisted.is_empty(),
+        "ids executed but not in index.json: {unlisted:?}"
+    );
     println!("vectors: {} passed, 0 failed", executed.len());
 }
