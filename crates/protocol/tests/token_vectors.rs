@@ -322,7 +322,10 @@ fn token_vectors() {
         .iter()
         .map(|f| format!("tokens/{}", f.file_stem().unwrap().to_string_lossy()))
         .collect();
-    assert_eq!(listed, executed, "tokens/ ids in index.json and executed files differ");
+    assert_eq!(
+        listed, executed,
+        "tokens/ ids in index.json and executed files differ"
+    );
     println!("{} token vectors passed", files.len());
 }
 
