@@ -37,7 +37,7 @@ pub struct Client {
 
 struct Inner {
     config: Arc<Config>,
-    credentials: Credentials,
+    credentials: Arc<Credentials>,
     shared: Shared,
     transport: Arc<dyn Transport>,
 }
@@ -66,6 +66,21 @@ impl Client {
     /// The configuration in use.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// A client of the same app id, credentials, transport and rate limiter that
+    /// sends to `endpoints` (used to read several regions side by side).
+    pub fn with_endpoints(&self, endpoints: Endpoints) -> Client {
+        let mut config = (*self.inner.config).clone();
+        config.endpoints = endpoints;
+        Client {
+            inner: Arc::new(Inner {
+                config: Arc::new(config),
+                credentials: self.inner.credentials.clone(),
+                shared: Shared::with_limiter(self.inner.shared.limiter()),
+                transport: self.inner.transport.clone(),
+            }),
+        }
     }
 
     /// The rate limiter this client uses (shared with its clones).
@@ -361,7 +376,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 config: Arc::new(config),
-                credentials,
+                credentials: Arc::new(credentials),
                 shared: Shared::with_limiter(limiter),
                 transport,
             }),

@@ -28,7 +28,9 @@ pub mod blocking;
 mod client;
 mod clock;
 pub mod testing;
+pub mod sink;
 pub mod transport;
+pub mod watch;
 
 pub use agora_rtm_rest_protocol as protocol;
 pub use agora_rtm_rest_protocol::{
@@ -38,3 +40,6 @@ pub use agora_rtm_rest_protocol::{
 };
 pub use client::{Client, ClientBuilder};
 pub use transport::{ReqwestTransport, Transport, TransportOptions};
+pub use watch::{WatchError, WatchOptions, Watcher};
+pub use agora_rtm_rest_protocol::watch::{Gap, GapReason, WatchItem, WatchStats};
+pub use agora_rtm_rest_protocol::presence::{Presence, PresenceDiff, PresenceSnapshot};

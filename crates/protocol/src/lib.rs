@@ -18,6 +18,7 @@
 pub mod auth;
 pub mod backoff;
 pub mod config;
+pub mod dedupe;
 pub mod error;
 pub mod exchange;
 pub mod http;
@@ -25,9 +26,12 @@ pub mod limiter;
 pub mod models;
 pub mod operation;
 pub mod parse;
+pub mod poller;
+pub mod presence;
 pub mod rng;
 pub mod time;
 pub mod token;
+pub mod watch;
 
 pub use auth::{Credentials, MintedToken, Secret, TokenScheme};
 pub use backoff::RetryPolicy;
