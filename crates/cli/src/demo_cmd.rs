@@ -1,10 +1,9 @@
-//! `agora-rtm demo`: the emulator with simulated traffic, read for a few seconds.
-//! Needs no account.
+//! `agora-rtm demo`: the emulator with simulated traffic, watched with presence
+//! for a few seconds, ending with a presence summary. Needs no account.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
-use agora_rtm_rest::{ChannelEventKind, Client, Credentials, UserEventKind};
+use agora_rtm_rest::{Client, Credentials, Feed, WatchItem, WatchOptions};
 use agora_rtm_rest_emulator::{Emulator, EmulatorConfig, SimulateConfig};
 
 use crate::exit;
@@ -12,15 +11,18 @@ use crate::exit;
 /// Options of the demo.
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// How long to read, in seconds.
-    #[arg(long, default_value_t = 5)]
+    /// How long to watch, in seconds.
+    #[arg(long, default_value_t = 10)]
     seconds: u64,
     /// Simulated users.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 40)]
     users: u32,
     /// Simulated events per second.
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, default_value_t = 50.0)]
     events_per_sec: f64,
+    /// Events printed one by one before only the status is shown.
+    #[arg(long, default_value_t = 15)]
+    show_events: usize,
 }
 
 /// Runs the demo.
@@ -31,7 +33,8 @@ pub async fn run(args: DemoArgs) -> i32 {
             users: args.users,
             events_per_sec: args.events_per_sec,
             user_event_share: 0.4,
-            channels: 5,
+            channels: 6,
+            duration: None,
         }),
         ..EmulatorConfig::default()
     };
@@ -43,8 +46,10 @@ pub async fn run(args: DemoArgs) -> i32 {
         }
     };
     println!(
-        "Emulator at {} (app id `demo`), reading both feeds for {} s...",
+        "Emulator at {} simulating {} users at {} events/s (app id `demo`); watching for {} s...\n",
         emulator.base_url(),
+        args.users,
+        args.events_per_sec,
         args.seconds
     );
     let client = match Credentials::basic("demo", "demo").and_then(|c| {
@@ -56,60 +61,79 @@ pub async fn run(args: DemoArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return exit::report(&e),
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(args.seconds);
-    let (mut logins, mut logouts, mut joins, mut leaves, mut reads) =
-        (0u64, 0u64, 0u64, 0u64, 0u64);
-    let mut online = BTreeSet::new();
-    while tokio::time::Instant::now() < deadline {
-        let users = match client.user_events().await {
-            Ok(p) => p,
-            Err(e) => return exit::report(&e),
+    let mut watcher = client.watch(
+        WatchOptions::new()
+            .presence(true)
+            .stats_interval(Some(Duration::from_secs(2))),
+    );
+    let deadline = tokio::time::sleep(Duration::from_secs(args.seconds));
+    tokio::pin!(deadline);
+    let (mut shown, mut events, mut gaps) = (0usize, 0u64, 0u64);
+    let mut stopping = false;
+    loop {
+        let item = tokio::select! {
+            item = watcher.next() => item,
+            () = &mut deadline, if !stopping => { watcher.stop(); stopping = true; continue; }
         };
-        let channels = match client.channel_events().await {
-            Ok(p) => p,
-            Err(e) => return exit::report(&e),
-        };
-        reads += 2;
-        for e in &users.events {
-            println!("  user     {:<10} {:<7} ms={}", e.user_id, e.kind, e.ms);
-            match e.kind {
-                UserEventKind::Login => {
-                    logins += 1;
-                    online.insert(e.user_id.clone());
+        let Some(item) = item else { break };
+        match item {
+            Ok(WatchItem::User(e)) => {
+                events += 1;
+                if shown < args.show_events {
+                    shown += 1;
+                    println!("  user     {:<10} {:<8} ms={}", e.user_id, e.kind, e.ms);
                 }
-                UserEventKind::Logout => {
-                    logouts += 1;
-                    online.remove(&e.user_id);
+            }
+            Ok(WatchItem::Channel(e)) => {
+                events += 1;
+                if shown < args.show_events {
+                    shown += 1;
+                    println!(
+                        "  channel  {:<10} {:<10} {:<6} ms={}",
+                        e.channel_id, e.user_id, e.kind, e.ms
+                    );
                 }
-                _ => {}
+            }
+            Ok(WatchItem::Gap(g)) => {
+                gaps += 1;
+                println!(
+                    "  gap      {:?} on {} (~{} events)",
+                    g.reason,
+                    g.feed,
+                    g.estimated_events.unwrap_or(0)
+                );
+            }
+            Ok(WatchItem::Stats(s)) => {
+                let (online, channels) = watcher.presence_counts().unwrap_or_default();
+                let rate: f64 = s.feeds.values().map(|f| f.events_per_sec).sum();
+                let reads: u64 = s.feeds.values().map(|f| f.reads).sum();
+                println!(
+                    "  [{:>4.1} s] {rate:.0} events/s, {reads} reads, {online} online, {channels} channels occupied",
+                    s.elapsed_ms as f64 / 1000.0
+                );
+            }
+            Err(e) => {
+                eprintln!("agora-rtm: error: {e}");
+                return exit::OTHER;
             }
         }
-        for e in &channels.events {
-            println!(
-                "  channel  {:<10} {:<10} {:<6} ms={}",
-                e.channel_id, e.user_id, e.kind, e.ms
-            );
-            match e.kind {
-                ChannelEventKind::Join => joins += 1,
-                ChannelEventKind::Leave => leaves += 1,
-                _ => {}
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let stats = serde_json::to_value(emulator.stats()).unwrap_or_default();
-    println!();
+    let stats = emulator.stats();
+    let produced: u64 = Feed::ALL
+        .iter()
+        .map(|f| stats.apps.get("demo").map_or(0, |a| a.total(*f).produced))
+        .sum();
+    let delivered: u64 = Feed::ALL
+        .iter()
+        .map(|f| stats.apps.get("demo").map_or(0, |a| a.total(*f).delivered))
+        .sum();
     println!(
-        "Summary: {reads} reads, {logins} logins, {logouts} logouts, {joins} joins, {leaves} leaves;"
+        "\nWatcher delivered {events} events ({gaps} gaps); the emulator handed out {delivered} of {produced} produced."
     );
-    println!(
-        "         {} user(s) seen online at the end of the demo.",
-        online.len()
-    );
-    println!(
-        "Emulator stats: {}",
-        serde_json::to_string(&stats["apps"]["demo"]).unwrap_or_default()
-    );
+    if let Some(snapshot) = watcher.presence() {
+        println!("\nPresence now:");
+        crate::watch_cmd::print_presence(&snapshot);
+    }
     emulator.shutdown().await;
     exit::OK
 }

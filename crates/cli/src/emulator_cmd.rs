@@ -33,6 +33,9 @@ pub struct EmulatorArgs {
     /// Channels of the simulated population.
     #[arg(long, default_value_t = 10)]
     channels: u32,
+    /// Stop simulating after this many seconds (default: never).
+    #[arg(long)]
+    simulate_seconds: Option<f64>,
     /// Serve the legacy field names (channel_id, ts).
     #[arg(long)]
     legacy_fields: bool,
@@ -78,12 +81,19 @@ impl EmulatorArgs {
             (Some(id), Some(secret)) => vec![(id.clone(), secret.clone())],
             _ => Vec::new(),
         };
+        let duration = match self.simulate_seconds {
+            None => None,
+            Some(secs) => Some(std::time::Duration::try_from_secs_f64(secs).map_err(|_| {
+                format!("--simulate-seconds {secs}: expected a non-negative number of seconds")
+            })?),
+        };
         let simulate = (self.simulate_users > 0).then(|| SimulateConfig {
             app_id: self.app_id.clone(),
             users: self.simulate_users,
             events_per_sec: self.events_per_sec,
             user_event_share: self.user_event_share,
             channels: self.channels,
+            duration,
         });
         Ok(EmulatorConfig {
             bind: self.bind,

@@ -8,6 +8,7 @@ mod events_cmd;
 mod exit;
 mod table;
 mod token_cmd;
+mod watch_cmd;
 
 use clap::Parser;
 
@@ -34,6 +35,10 @@ enum Command {
     Emulator(emulator_cmd::EmulatorArgs),
     /// Show the SDK against the emulator with simulated traffic (no account needed).
     Demo(demo_cmd::DemoArgs),
+    /// Drain both feeds continuously, with presence, sinks and gap reports.
+    Watch(watch_cmd::WatchArgs),
+    /// Show the presence a watcher persisted (`--sink sqlite:PATH`).
+    Presence(watch_cmd::PresenceArgs),
     /// Mint, inspect and verify RTM tokens.
     #[command(subcommand)]
     Token(token_cmd::TokenCommand),
@@ -79,6 +84,8 @@ fn main() {
             Command::Events(cmd) => events_cmd::run(cmd).await,
             Command::Emulator(args) => emulator_cmd::run(args).await,
             Command::Demo(args) => demo_cmd::run(args).await,
+            Command::Watch(args) => watch_cmd::run(args).await,
+            Command::Presence(args) => watch_cmd::run_presence(args),
             Command::Token(cmd) => {
                 let now_unix = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)

@@ -27,12 +27,14 @@
 pub mod blocking;
 mod client;
 mod clock;
-pub mod testing;
 pub mod sink;
+pub mod testing;
 pub mod transport;
 pub mod watch;
 
 pub use agora_rtm_rest_protocol as protocol;
+pub use agora_rtm_rest_protocol::presence::{Presence, PresenceDiff, PresenceSnapshot};
+pub use agora_rtm_rest_protocol::watch::{Gap, GapReason, WatchItem, WatchStats};
 pub use agora_rtm_rest_protocol::{
     Area, ChannelEvent, ChannelEventKind, Credentials, Error, ErrorKind, Event, EventsPage,
     ExchangeReport, Feed, HttpRequest, HttpResponse, MintedToken, Region, RetryPolicy, Secret,
@@ -41,5 +43,3 @@ pub use agora_rtm_rest_protocol::{
 pub use client::{Client, ClientBuilder};
 pub use transport::{ReqwestTransport, Transport, TransportOptions};
 pub use watch::{WatchError, WatchOptions, Watcher};
-pub use agora_rtm_rest_protocol::watch::{Gap, GapReason, WatchItem, WatchStats};
-pub use agora_rtm_rest_protocol::presence::{Presence, PresenceDiff, PresenceSnapshot};

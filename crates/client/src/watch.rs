@@ -11,7 +11,9 @@ use std::time::Duration;
 use agora_rtm_rest_protocol::poller::{PollStep, Poller, PollerConfig, ReadOutcome, ReadTicket};
 use agora_rtm_rest_protocol::presence::{Presence, PresenceSnapshot};
 use agora_rtm_rest_protocol::watch::WatchItem;
-use agora_rtm_rest_protocol::{Endpoints, Error, ErrorKind, ExchangeReport, Feed, ReadChannelEvents, ReadUserEvents};
+use agora_rtm_rest_protocol::{
+    Endpoints, Error, ErrorKind, ExchangeReport, Feed, ReadChannelEvents, ReadUserEvents,
+};
 use futures_util::stream::{FuturesUnordered, Stream, StreamExt as _};
 use tokio::sync::{mpsc, watch};
 
@@ -177,7 +179,9 @@ pub struct Watcher {
 
 impl std::fmt::Debug for Watcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Watcher").field("presence", &self.presence.is_some()).finish_non_exhaustive()
+        f.debug_struct("Watcher")
+            .field("presence", &self.presence.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -195,7 +199,9 @@ impl Watcher {
 
     /// A copy of the current presence (when enabled).
     pub fn presence(&self) -> Option<PresenceSnapshot> {
-        self.presence.as_ref().map(|p| p.lock().unwrap_or_else(|e| e.into_inner()).snapshot())
+        self.presence
+            .as_ref()
+            .map(|p| p.lock().unwrap_or_else(|e| e.into_inner()).snapshot())
     }
 
     /// Online users and occupied channels right now (when presence is enabled).
@@ -226,9 +232,16 @@ impl Client {
     pub fn watch(&self, options: WatchOptions) -> Watcher {
         let (tx, rx) = mpsc::channel(options.buffer);
         let (stop, stop_rx) = watch::channel(false);
-        let presence = options.presence.then(|| Arc::new(Mutex::new(Presence::new())));
+        let presence = options
+            .presence
+            .then(|| Arc::new(Mutex::new(Presence::new())));
         let (clients, labels) = if options.sources.is_empty() {
-            let label = self.config().endpoints.get(0).map(|e| e.root.clone()).unwrap_or_default();
+            let label = self
+                .config()
+                .endpoints
+                .get(0)
+                .map(|e| e.root.clone())
+                .unwrap_or_default();
             (Ok(vec![self.clone()]), vec![label])
         } else {
             let labels = options.sources.clone();
@@ -278,11 +291,19 @@ async fn read(client: Client, ticket: ReadTicket) -> ReadResult {
     match ticket.feed {
         Feed::UserEvents => {
             let (r, report) = client.execute(ReadUserEvents).await;
-            (ticket, r.map_or_else(ReadOutcome::Failed, ReadOutcome::Users), report)
+            (
+                ticket,
+                r.map_or_else(ReadOutcome::Failed, ReadOutcome::Users),
+                report,
+            )
         }
         Feed::ChannelEvents => {
             let (r, report) = client.execute(ReadChannelEvents).await;
-            (ticket, r.map_or_else(ReadOutcome::Failed, ReadOutcome::Channels), report)
+            (
+                ticket,
+                r.map_or_else(ReadOutcome::Failed, ReadOutcome::Channels),
+                report,
+            )
         }
     }
 }
@@ -290,7 +311,13 @@ async fn read(client: Client, ticket: ReadTicket) -> ReadResult {
 /// Errors no retry can fix: the watcher stops on them.
 fn is_fatal(error: &Error) -> bool {
     matches!(error.kind(), ErrorKind::Auth | ErrorKind::InvalidInput)
-        || matches!(error, Error::Api { status: 400 | 404, .. })
+        || matches!(
+            error,
+            Error::Api {
+                status: 400 | 404,
+                ..
+            }
+        )
 }
 
 impl WatchTask {
@@ -373,11 +400,14 @@ impl WatchTask {
     }
 
     async fn restore(&mut self) -> Result<(), WatchError> {
-        let Some(sink) = self.sink.as_mut() else { return Ok(()) };
+        let Some(sink) = self.sink.as_mut() else {
+            return Ok(());
+        };
         if let Some(restored) = sink.restore().await? {
             self.poller.remember(restored.recent_keys.iter());
             if let Some(p) = &self.presence {
-                *p.lock().unwrap_or_else(|e| e.into_inner()) = Presence::from_snapshot(&restored.presence);
+                *p.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Presence::from_snapshot(&restored.presence);
             }
         }
         Ok(())
@@ -390,8 +420,18 @@ impl WatchTask {
             return true;
         }
         if let Some(sink) = self.sink.as_mut() {
-            let label = self.poller.config().sources.get(source).cloned().unwrap_or_default();
-            let batch = Batch { feed, source: label, items };
+            let label = self
+                .poller
+                .config()
+                .sources
+                .get(source)
+                .cloned()
+                .unwrap_or_default();
+            let batch = Batch {
+                feed,
+                source: label,
+                items,
+            };
             if let Err(e) = sink.write(&batch).await {
                 let _ = self.tx.send(Err(WatchError::Sink(e))).await;
                 return false;

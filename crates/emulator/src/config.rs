@@ -82,6 +82,9 @@ pub struct SimulateConfig {
     /// The number of channels users join (default 10; 1 to
     /// [`MAX_SIMULATED_POPULATION`]).
     pub channels: u32,
+    /// Stop producing after this long (default: never). Lets a benchmark drain the
+    /// feeds afterwards and compare what was produced with what was delivered.
+    pub duration: Option<std::time::Duration>,
 }
 
 impl Default for SimulateConfig {
@@ -92,6 +95,7 @@ impl Default for SimulateConfig {
             events_per_sec: 10.0,
             user_event_share: 0.5,
             channels: 10,
+            duration: None,
         }
     }
 }

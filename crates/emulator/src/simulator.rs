@@ -298,6 +298,7 @@ pub(crate) async fn run(
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last = Instant::now();
+    let started = last;
     let mut events = Vec::new();
     let mut users = Vec::new();
     let mut channels = Vec::new();
@@ -308,6 +309,13 @@ pub(crate) async fn run(
             _ = stop.wait_for(|stopped| *stopped) => break,
         }
         let now = Instant::now();
+        if config
+            .duration
+            .is_some_and(|d| now.saturating_duration_since(started) >= d)
+        {
+            tracing::info!(app_id = %config.app_id, "simulator finished its configured duration");
+            break;
+        }
         population.advance(
             now.saturating_duration_since(last),
             unix_ms(),

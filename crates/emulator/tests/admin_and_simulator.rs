@@ -250,6 +250,7 @@ async fn simulator_traffic_replays_consistently() {
             channels: 4,
             events_per_sec: 2000.0,
             user_event_share: 0.4,
+            duration: None,
         });
     })
     .await;

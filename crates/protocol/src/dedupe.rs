@@ -36,7 +36,11 @@ impl DedupeWindow {
     /// A window of `capacity` keys (at least 1).
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        DedupeWindow { capacity, set: HashSet::with_capacity(capacity), order: VecDeque::with_capacity(capacity) }
+        DedupeWindow {
+            capacity,
+            set: HashSet::with_capacity(capacity),
+            order: VecDeque::with_capacity(capacity),
+        }
     }
 
     fn hash(key: &EventKey) -> u64 {

@@ -183,7 +183,11 @@ impl Poller {
                 });
             }
         }
-        let stats = config.feeds.iter().map(|f| (*f, FeedWatchStats::default())).collect();
+        let stats = config
+            .feeds
+            .iter()
+            .map(|f| (*f, FeedWatchStats::default()))
+            .collect();
         Poller {
             dedupe: DedupeWindow::new(config.dedupe_capacity),
             config,
@@ -226,7 +230,12 @@ impl Poller {
             .map(|(i, _)| i);
         if let Some(i) = due {
             let lane = &mut self.lanes[i];
-            let ticket = ReadTicket { lane: i, seq: lane.next_seq, feed: lane.feed, source: lane.source };
+            let ticket = ReadTicket {
+                lane: i,
+                seq: lane.next_seq,
+                feed: lane.feed,
+                source: lane.source,
+            };
             lane.next_seq += 1;
             lane.in_flight += 1;
             if !lane.busy {
@@ -235,7 +244,13 @@ impl Poller {
             }
             return PollStep::Read(ticket);
         }
-        match self.lanes.iter().filter(|l| l.in_flight < allowed(l)).map(|l| l.next_due).min() {
+        match self
+            .lanes
+            .iter()
+            .filter(|l| l.in_flight < allowed(l))
+            .map(|l| l.next_due)
+            .min()
+        {
             Some(t) if t != Instant::from_nanos(u64::MAX) => PollStep::WaitUntil(t),
             _ => PollStep::AwaitCompletion,
         }
@@ -263,12 +278,21 @@ impl Poller {
                 lane.next_due = now + self.config.failure_pause;
             }
         }
-        lane.done.insert(ticket.seq, Done { outcome, report, completed: now });
+        lane.done.insert(
+            ticket.seq,
+            Done {
+                outcome,
+                report,
+                completed: now,
+            },
+        );
         let mut items = Vec::new();
         let i = ticket.lane;
         loop {
             let seq = self.lanes[i].deliver_seq;
-            let Some(done) = self.lanes[i].done.remove(&seq) else { break };
+            let Some(done) = self.lanes[i].done.remove(&seq) else {
+                break;
+            };
             self.lanes[i].deliver_seq += 1;
             self.deliver(i, done, &mut items);
         }
@@ -277,7 +301,12 @@ impl Poller {
 
     fn deliver(&mut self, i: usize, done: Done, items: &mut Vec<WatchItem>) {
         let feed = self.lanes[i].feed;
-        let source = self.config.sources.get(self.lanes[i].source).cloned().unwrap_or_default();
+        let source = self
+            .config
+            .sources
+            .get(self.lanes[i].source)
+            .cloned()
+            .unwrap_or_default();
         let stats = self.stats.entry(feed).or_default();
         stats.reads += 1;
         stats.server_429s += u64::from(done.report.server_rate_limited);
@@ -286,8 +315,11 @@ impl Poller {
         // Losses seen by this read's exchange are pending until a page follows.
         let lost = done.report.possibly_lost + u32::from(done.report.undecodable_success);
         if lost > 0 {
-            let reason =
-                if done.report.possibly_lost > 0 { GapReason::LostResponse } else { GapReason::Undecodable };
+            let reason = if done.report.possibly_lost > 0 {
+                GapReason::LostResponse
+            } else {
+                GapReason::Undecodable
+            };
             let pending = lane.pending_gap.get_or_insert(PendingGap {
                 reason,
                 lost_reads: 0,
@@ -318,19 +350,33 @@ impl Poller {
             stats.full_pages += 1;
         }
         let first_ms = events.first().map(Event::ms);
-        let density = page_density(&events).or_else(|| (lane.rate > 0.0).then_some(lane.rate / 1000.0));
+        let density =
+            page_density(&events).or_else(|| (lane.rate > 0.0).then_some(lane.rate / 1000.0));
         let hole_estimate = |after: Option<u64>| -> Option<u64> {
             let (after, first, density) = (after?, first_ms?, density?);
-            Some(((first.saturating_sub(after)) as f64 * density - 1.0).max(0.0).round() as u64)
+            Some(
+                ((first.saturating_sub(after)) as f64 * density - 1.0)
+                    .max(0.0)
+                    .round() as u64,
+            )
         };
         if let Some(pending) = lane.pending_gap.take() {
             let report_it = pending.lost_reads > 0 || full;
             if report_it {
                 let cap = PAGE * u64::from(pending.lost_reads.max(1));
-                let elapsed = done.completed.saturating_duration_since(pending.since).as_secs_f64();
+                let elapsed = done
+                    .completed
+                    .saturating_duration_since(pending.since)
+                    .as_secs_f64();
                 let estimate = hole_estimate(pending.after_ms)
                     .or_else(|| (lane.rate > 0.0).then(|| (lane.rate * elapsed).round() as u64))
-                    .map(|e| if pending.reason == GapReason::Unreadable { e } else { e.min(cap) });
+                    .map(|e| {
+                        if pending.reason == GapReason::Unreadable {
+                            e
+                        } else {
+                            e.min(cap)
+                        }
+                    });
                 items.push(WatchItem::Gap(Gap {
                     feed,
                     source: source.clone(),
@@ -384,7 +430,12 @@ impl Poller {
             if let Some(p) = lane.pending_gap.take()
                 && p.lost_reads > 0
             {
-                let source = self.config.sources.get(lane.source).cloned().unwrap_or_default();
+                let source = self
+                    .config
+                    .sources
+                    .get(lane.source)
+                    .cloned()
+                    .unwrap_or_default();
                 let estimate = (lane.rate > 0.0).then(|| (lane.rate * 0.1).round() as u64);
                 items.push(WatchItem::Gap(Gap {
                     feed: lane.feed,
@@ -407,8 +458,15 @@ impl Poller {
     pub fn stats(&mut self, now: Instant) -> WatchStats {
         let secs = now.saturating_duration_since(self.last_stats).as_secs_f64();
         for (feed, s) in &mut self.stats {
-            let before = self.events_at_last_stats.insert(*feed, s.events).unwrap_or(0);
-            s.events_per_sec = if secs > 0.0 { (s.events - before) as f64 / secs } else { 0.0 };
+            let before = self
+                .events_at_last_stats
+                .insert(*feed, s.events)
+                .unwrap_or(0);
+            s.events_per_sec = if secs > 0.0 {
+                (s.events - before) as f64 / secs
+            } else {
+                0.0
+            };
         }
         self.last_stats = now;
         WatchStats {
@@ -428,7 +486,11 @@ fn schedule(lane: &mut Lane, config: &PollerConfig, events: u64, now: Instant) {
     if let Some(prev) = lane.last_completion {
         let dt = now.saturating_duration_since(prev).as_secs_f64().max(0.05);
         let sample = events as f64 / dt;
-        lane.rate = if lane.rate == 0.0 { sample } else { 0.7 * lane.rate + 0.3 * sample };
+        lane.rate = if lane.rate == 0.0 {
+            sample
+        } else {
+            0.7 * lane.rate + 0.3 * sample
+        };
     } else if events > 0 {
         lane.rate = events as f64;
     }
@@ -437,7 +499,10 @@ fn schedule(lane: &mut Lane, config: &PollerConfig, events: u64, now: Instant) {
         now
     } else {
         let wait = if lane.rate > 0.0 {
-            Duration::from_secs_f64((f64::from(config.target_backlog) / lane.rate).min(config.max_interval.as_secs_f64()))
+            Duration::from_secs_f64(
+                (f64::from(config.target_backlog) / lane.rate)
+                    .min(config.max_interval.as_secs_f64()),
+            )
         } else {
             config.max_interval
         };

@@ -67,7 +67,10 @@ pub struct PresenceDiff {
 impl PresenceDiff {
     /// True when nothing changed.
     pub fn is_empty(&self) -> bool {
-        self.came_online.is_empty() && self.went_offline.is_empty() && self.joined.is_empty() && self.left.is_empty()
+        self.came_online.is_empty()
+            && self.went_offline.is_empty()
+            && self.joined.is_empty()
+            && self.left.is_empty()
     }
 }
 
@@ -93,10 +96,23 @@ impl PresenceSnapshot {
     /// assert_eq!(p.snapshot().diff(&before).came_online, vec!["bob"]);
     /// ```
     pub fn diff(&self, earlier: &PresenceSnapshot) -> PresenceDiff {
-        let came_online = self.online.keys().filter(|u| !earlier.online.contains_key(*u)).cloned().collect();
-        let went_offline = earlier.online.keys().filter(|u| !self.online.contains_key(*u)).cloned().collect();
+        let came_online = self
+            .online
+            .keys()
+            .filter(|u| !earlier.online.contains_key(*u))
+            .cloned()
+            .collect();
+        let went_offline = earlier
+            .online
+            .keys()
+            .filter(|u| !self.online.contains_key(*u))
+            .cloned()
+            .collect();
         let pairs = |s: &PresenceSnapshot| -> BTreeSet<(String, String)> {
-            s.channels.iter().flat_map(|(c, m)| m.keys().map(move |u| (c.clone(), u.clone()))).collect()
+            s.channels
+                .iter()
+                .flat_map(|(c, m)| m.keys().map(move |u| (c.clone(), u.clone())))
+                .collect()
         };
         let (now, before) = (pairs(self), pairs(earlier));
         PresenceDiff {
@@ -127,8 +143,14 @@ impl Presence {
         }
         for (channel, members) in &snapshot.channels {
             for (user, since) in members {
-                p.members.entry(channel.clone()).or_default().insert(user.clone(), (*since, *since));
-                p.user_channels.entry(user.clone()).or_default().insert(channel.clone());
+                p.members
+                    .entry(channel.clone())
+                    .or_default()
+                    .insert(user.clone(), (*since, *since));
+                p.user_channels
+                    .entry(user.clone())
+                    .or_default()
+                    .insert(channel.clone());
                 p.newest_ms = p.newest_ms.max(*since);
             }
         }
@@ -147,7 +169,11 @@ impl Presence {
     pub fn apply_user(&mut self, e: &UserEvent) {
         self.applied += 1;
         self.note_time(e.ms);
-        let latest = self.online.get(&e.user_id).map(|(_, last)| *last).or_else(|| self.offline_since.get(&e.user_id).copied());
+        let latest = self
+            .online
+            .get(&e.user_id)
+            .map(|(_, last)| *last)
+            .or_else(|| self.offline_since.get(&e.user_id).copied());
         if latest.is_some_and(|t| t > e.ms) {
             return; // an older event arriving late
         }
@@ -162,10 +188,17 @@ impl Presence {
                 self.online.remove(&e.user_id);
                 self.offline_since.insert(e.user_id.clone(), e.ms);
                 // Logging out ends the memberships that began before the logout.
-                let channels: Vec<String> =
-                    self.user_channels.get(&e.user_id).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+                let channels: Vec<String> = self
+                    .user_channels
+                    .get(&e.user_id)
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default();
                 for channel in channels {
-                    let last = self.members.get(&channel).and_then(|m| m.get(&e.user_id)).map(|(_, last)| *last);
+                    let last = self
+                        .members
+                        .get(&channel)
+                        .and_then(|m| m.get(&e.user_id))
+                        .map(|(_, last)| *last);
                     if last.is_some_and(|t| t <= e.ms) {
                         self.remove_member(&channel, &e.user_id, e.ms);
                     }
@@ -182,21 +215,36 @@ impl Presence {
         self.applied += 1;
         self.note_time(e.ms);
         let key = (e.channel_id.clone(), e.user_id.clone());
-        let current = self.members.get(&e.channel_id).and_then(|m| m.get(&e.user_id)).map(|(_, last)| *last);
+        let current = self
+            .members
+            .get(&e.channel_id)
+            .and_then(|m| m.get(&e.user_id))
+            .map(|(_, last)| *last);
         let latest = current.or_else(|| self.left_at.get(&key).copied());
         if latest.is_some_and(|t| t > e.ms) {
             return;
         }
         match e.kind {
             ChannelEventKind::Join => {
-                if self.offline_since.get(&e.user_id).is_some_and(|t| *t > e.ms) {
+                if self
+                    .offline_since
+                    .get(&e.user_id)
+                    .is_some_and(|t| *t > e.ms)
+                {
                     return; // the user logged out after this join
                 }
                 self.left_at.remove(&key);
-                let entry =
-                    self.members.entry(e.channel_id.clone()).or_default().entry(e.user_id.clone()).or_insert((e.ms, e.ms));
+                let entry = self
+                    .members
+                    .entry(e.channel_id.clone())
+                    .or_default()
+                    .entry(e.user_id.clone())
+                    .or_insert((e.ms, e.ms));
                 entry.1 = e.ms;
-                self.user_channels.entry(e.user_id.clone()).or_default().insert(e.channel_id.clone());
+                self.user_channels
+                    .entry(e.user_id.clone())
+                    .or_default()
+                    .insert(e.channel_id.clone());
             }
             ChannelEventKind::Leave => self.remove_member(&e.channel_id, &e.user_id, e.ms),
             ChannelEventKind::Other(_) => {}
@@ -217,7 +265,8 @@ impl Presence {
                 self.user_channels.remove(user);
             }
         }
-        self.left_at.insert((channel.to_owned(), user.to_owned()), ms);
+        self.left_at
+            .insert((channel.to_owned(), user.to_owned()), ms);
     }
 
     fn note_time(&mut self, ms: u64) {
@@ -254,15 +303,21 @@ impl Presence {
 
     /// Members of `channel`, sorted.
     pub fn members(&self, channel: &str) -> Vec<&str> {
-        let mut v: Vec<&str> =
-            self.members.get(channel).map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+        let mut v: Vec<&str> = self
+            .members
+            .get(channel)
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
         v.sort_unstable();
         v
     }
 
     /// Channels `user` is in, sorted.
     pub fn channels_of(&self, user: &str) -> Vec<&str> {
-        self.user_channels.get(user).map(|s| s.iter().map(String::as_str).collect()).unwrap_or_default()
+        self.user_channels
+            .get(user)
+            .map(|s| s.iter().map(String::as_str).collect())
+            .unwrap_or_default()
     }
 
     /// Online user count.
@@ -288,11 +343,22 @@ impl Presence {
     /// A sorted copy of the current state.
     pub fn snapshot(&self) -> PresenceSnapshot {
         PresenceSnapshot {
-            online: self.online.iter().map(|(u, (since, _))| (u.clone(), *since)).collect(),
+            online: self
+                .online
+                .iter()
+                .map(|(u, (since, _))| (u.clone(), *since))
+                .collect(),
             channels: self
                 .members
                 .iter()
-                .map(|(c, m)| (c.clone(), m.iter().map(|(u, (since, _))| (u.clone(), *since)).collect()))
+                .map(|(c, m)| {
+                    (
+                        c.clone(),
+                        m.iter()
+                            .map(|(u, (since, _))| (u.clone(), *since))
+                            .collect(),
+                    )
+                })
                 .collect(),
         }
     }

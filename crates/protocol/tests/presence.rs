@@ -5,11 +5,20 @@ use agora_rtm_rest_protocol::*;
 use proptest::prelude::*;
 
 fn user(u: &str, kind: UserEventKind, ms: u64) -> Event {
-    Event::User(UserEvent { user_id: u.into(), kind, ms })
+    Event::User(UserEvent {
+        user_id: u.into(),
+        kind,
+        ms,
+    })
 }
 
 fn chan(c: &str, u: &str, kind: ChannelEventKind, ms: u64) -> Event {
-    Event::Channel(ChannelEvent { channel_id: c.into(), user_id: u.into(), kind, ms })
+    Event::Channel(ChannelEvent {
+        channel_id: c.into(),
+        user_id: u.into(),
+        kind,
+        ms,
+    })
 }
 
 #[test]
@@ -29,10 +38,16 @@ fn login_join_leave_logout() {
     assert_eq!(p.online_since("a"), Some(1));
     assert_eq!(p.members("c1"), ["a"]);
     assert_eq!(p.channels_of("a"), ["c1", "c2"]);
-    assert_eq!((p.online_count(), p.channel_count(), p.member_count("c2")), (2, 2, 1));
+    assert_eq!(
+        (p.online_count(), p.channel_count(), p.member_count("c2")),
+        (2, 2, 1)
+    );
     p.apply(&user("a", UserEventKind::Logout, 7));
     assert!(!p.is_online("a"));
-    assert!(p.members("c1").is_empty() && p.channel_count() == 0, "logout ends memberships");
+    assert!(
+        p.members("c1").is_empty() && p.channel_count() == 0,
+        "logout ends memberships"
+    );
 }
 
 #[test]
@@ -68,10 +83,29 @@ fn snapshot_diff_and_restore() {
 /// A consistent history of one user: login, some joins/leaves, logout.
 fn history(user: &str, base: u64) -> Vec<Event> {
     vec![
-        Event::User(UserEvent { user_id: user.into(), kind: UserEventKind::Login, ms: base }),
-        Event::Channel(ChannelEvent { channel_id: "x".into(), user_id: user.into(), kind: ChannelEventKind::Join, ms: base + 1 }),
-        Event::Channel(ChannelEvent { channel_id: "y".into(), user_id: user.into(), kind: ChannelEventKind::Join, ms: base + 2 }),
-        Event::Channel(ChannelEvent { channel_id: "x".into(), user_id: user.into(), kind: ChannelEventKind::Leave, ms: base + 3 }),
+        Event::User(UserEvent {
+            user_id: user.into(),
+            kind: UserEventKind::Login,
+            ms: base,
+        }),
+        Event::Channel(ChannelEvent {
+            channel_id: "x".into(),
+            user_id: user.into(),
+            kind: ChannelEventKind::Join,
+            ms: base + 1,
+        }),
+        Event::Channel(ChannelEvent {
+            channel_id: "y".into(),
+            user_id: user.into(),
+            kind: ChannelEventKind::Join,
+            ms: base + 2,
+        }),
+        Event::Channel(ChannelEvent {
+            channel_id: "x".into(),
+            user_id: user.into(),
+            kind: ChannelEventKind::Leave,
+            ms: base + 3,
+        }),
     ]
 }
 
