@@ -34,7 +34,7 @@ async fn watcher_survives_faults_without_duplicates_or_unreported_loss() {
     let mut watcher =
         client.watch(WatchOptions::new().stats_interval(Some(Duration::from_secs(5))));
 
-    // Producer: ~1500 events/s over both feeds, with a 429 burst every 5 s.
+    // Producer: 250 events/s per feed (the 2000-event buffer lasts 8 s), with a 429 burst every 5 s.
     let producer = {
         let emu_faults = faults.clone();
         let emu = &emu;
@@ -47,7 +47,7 @@ async fn watcher_survives_faults_without_duplicates_or_unreported_loss() {
                 let ms = 1_700_000_000_000 + n;
                 emu.inject_user_events(
                     "soak",
-                    (0..15)
+                    (0..5)
                         .map(|i| UserEvent {
                             user_id: format!("u{}", n + i),
                             kind: UserEventKind::Login,
@@ -58,7 +58,7 @@ async fn watcher_survives_faults_without_duplicates_or_unreported_loss() {
                 );
                 emu.inject_channel_events(
                     "soak",
-                    (0..15)
+                    (0..5)
                         .map(|i| ChannelEvent {
                             channel_id: format!("c{}", i % 3),
                             user_id: format!("u{}", n + i),
@@ -68,7 +68,7 @@ async fn watcher_survives_faults_without_duplicates_or_unreported_loss() {
                         .collect(),
                     None,
                 );
-                n += 15;
+                n += 5;
                 let second = start.elapsed().as_secs();
                 let burst = second % 5 == 4;
                 emu.set_faults(Faults {

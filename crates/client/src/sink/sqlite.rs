@@ -61,7 +61,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use agora_rtm_rest_protocol::presence::{Presence, PresenceSnapshot};
 use agora_rtm_rest_protocol::watch::{Gap, WatchItem};
-use agora_rtm_rest_protocol::{ChannelEvent, EventKey, Feed, UserEvent};
+use agora_rtm_rest_protocol::{
+    ChannelEvent, ChannelEventKind, Event, EventKey, Feed, UserEvent, UserEventKind,
+};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
@@ -229,6 +231,46 @@ pub fn count_events(path: impl AsRef<Path>) -> Result<u64, SinkError> {
         .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
         .map_err(sql)?;
     Ok(from_int(n))
+}
+
+/// Every persisted event, in the order it was persisted (opens read-only). For
+/// tools, tests and benchmarks that compare a sink with what the service handed out.
+pub fn read_events(path: impl AsRef<Path>) -> Result<Vec<Event>, SinkError> {
+    let conn = open_read_only(path.as_ref())?;
+    let mut stmt = conn
+        .prepare("SELECT feed, user_id, channel_id, type, ms FROM events ORDER BY id")
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
+        .map_err(sql)?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (feed, user_id, channel_id, kind, ms) = row.map_err(sql)?;
+        let ms = from_int(ms);
+        events.push(if feed == Feed::UserEvents.as_str() {
+            Event::User(UserEvent {
+                user_id,
+                kind: UserEventKind::from_wire(&kind),
+                ms,
+            })
+        } else {
+            Event::Channel(ChannelEvent {
+                channel_id,
+                user_id,
+                kind: ChannelEventKind::from_wire(&kind),
+                ms,
+            })
+        });
+    }
+    Ok(events)
 }
 
 fn open_read_only(path: &Path) -> Result<Connection, SinkError> {
