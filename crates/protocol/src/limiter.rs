@@ -15,10 +15,20 @@ use crate::time::Instant;
 /// A sliding-window limiter: at most `limit` grants in any half-open window of
 /// length `window`, plus an optional pause (after the server said 429).
 ///
+/// By default grants are also spread evenly, at least `window / limit` apart. This
+/// matters for the destructive feeds: ten reads fired in one burst would find the
+/// first one taking everything and the other nine nearly empty, followed by a
+/// second of silence; spaced reads each find a share of the traffic.
+/// [`RateLimiter::bursty`] drops the spacing (only the window count applies).
+///
 /// ```
 /// use agora_rtm_rest_protocol::{Instant, RateLimiter};
 /// use std::time::Duration;
-/// let mut l = RateLimiter::new(2, Duration::from_secs(1));
+/// let mut smooth = RateLimiter::new(2, Duration::from_secs(1));
+/// assert!(smooth.try_acquire(Instant::ZERO).is_ok());
+/// assert_eq!(smooth.try_acquire(Instant::ZERO), Err(Duration::from_millis(500)));
+///
+/// let mut l = RateLimiter::bursty(2, Duration::from_secs(1));
 /// let t0 = Instant::ZERO;
 /// assert!(l.try_acquire(t0).is_ok());
 /// assert!(l.try_acquire(t0).is_ok());
@@ -29,20 +39,36 @@ use crate::time::Instant;
 pub struct RateLimiter {
     limit: usize,
     window: Duration,
+    spacing: Duration,
     grants: VecDeque<Instant>,
     paused_until: Instant,
 }
 
 impl RateLimiter {
-    /// At most `limit` (at least 1) grants in any `window`.
+    /// At most `limit` (at least 1) grants in any `window`, spaced at least
+    /// `window / limit` apart.
     pub fn new(limit: u32, window: Duration) -> Self {
+        let limit = limit.max(1);
+        let mut l = Self::bursty(limit, window);
+        l.spacing = window / limit;
+        l
+    }
+
+    /// At most `limit` grants in any `window`, in bursts when callers ask at once.
+    pub fn bursty(limit: u32, window: Duration) -> Self {
         let limit = limit.max(1) as usize;
         RateLimiter {
             limit,
             window,
+            spacing: Duration::ZERO,
             grants: VecDeque::with_capacity(limit + 1),
             paused_until: Instant::ZERO,
         }
+    }
+
+    /// The minimum time between two grants.
+    pub fn spacing(&self) -> Duration {
+        self.spacing
     }
 
     /// The service's event-feed limit: 10 per second, with a 5 ms guard so that
@@ -64,6 +90,9 @@ impl RateLimiter {
     /// How long until a grant would succeed (zero when one is available now).
     pub fn time_until_ready(&self, now: Instant) -> Duration {
         let pause = self.paused_until.saturating_duration_since(now);
+        let spacing = self.grants.back().map_or(Duration::ZERO, |last| {
+            (*last + self.spacing).saturating_duration_since(now)
+        });
         let window = if self.grants.len() < self.limit {
             Duration::ZERO
         } else {
@@ -71,7 +100,7 @@ impl RateLimiter {
             let oldest = self.grants[self.grants.len() - self.limit];
             (oldest + self.window).saturating_duration_since(now)
         };
-        pause.max(window)
+        pause.max(window).max(spacing)
     }
 
     /// Takes a slot at `now`, or says how long to wait for one.

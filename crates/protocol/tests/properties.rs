@@ -15,9 +15,10 @@ proptest! {
         limit in 1u32..20,
         window_ms in 10u64..2000,
         gaps in proptest::collection::vec(0u64..300, 1..400),
+        smooth in any::<bool>(),
     ) {
         let window = Duration::from_millis(window_ms);
-        let mut limiter = RateLimiter::new(limit, window);
+        let mut limiter = if smooth { RateLimiter::new(limit, window) } else { RateLimiter::bursty(limit, window) };
         let mut now = 0u64;
         let mut granted: Vec<u64> = Vec::new();
         for gap in gaps {
