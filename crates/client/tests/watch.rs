@@ -147,10 +147,12 @@ async fn lost_responses_are_reported_as_gaps_and_nothing_is_duplicated() {
     let w = client("lossy", &emu).watch(
         WatchOptions::new()
             .feeds([Feed::UserEvents])
-            .stats_interval(None),
+            .stats_interval(None)
+            .max_interval(Duration::from_millis(50)),
     );
-    for batch in 0..20 {
-        emu.inject_user_events("lossy", users(batch * 50, 50), None);
+    // About 25 reads while the fault is on.
+    for batch in 0..40 {
+        emu.inject_user_events("lossy", users(batch * 25, 25), None);
         tokio::time::sleep(Duration::from_millis(60)).await;
     }
     emu.set_faults(Faults::default());
@@ -183,7 +185,7 @@ async fn lost_responses_are_reported_as_gaps_and_nothing_is_duplicated() {
     );
     assert!(
         feed.lost_responses > 0,
-        "the fault should have fired at 30%"
+        "the fault should have fired at 30%: {feed:?}"
     );
 }
 
