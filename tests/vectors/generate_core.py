@@ -259,11 +259,11 @@ flow("lost_response_counted", "A timeout after sending a destructive read is ret
 rl = dict(LOCAL, retry=NORETRY_JITTER, rate_limit={"limit": 3, "window_ms": 1000})
 steps = [
     {"exchange": 0, "call": "start", "operation": "user_events", "now_ms": 0, "expect": {"send": {"url": U}}},
-    {"exchange": 1, "call": "start", "operation": "channel_events", "now_ms": 0, "expect": {"wait": {"min_ms": 333, "max_ms": 333}}},
+    {"exchange": 1, "call": "start", "operation": "channel_events", "now_ms": 0, "expect": {"wait": {"min_ms": 332, "max_ms": 333}}},
     {"exchange": 1, "call": "wait_elapsed", "now_ms": 334, "expect": {"send": {"url": C}}},
-    {"exchange": 2, "call": "start", "operation": "user_events", "now_ms": 500, "expect": {"wait": {"min_ms": 167, "max_ms": 167}}},
+    {"exchange": 2, "call": "start", "operation": "user_events", "now_ms": 500, "expect": {"wait": {"min_ms": 165, "max_ms": 167}}},
     {"exchange": 2, "call": "wait_elapsed", "now_ms": 668, "expect": {"send": {"url": U}}},
-    {"exchange": 3, "call": "start", "operation": "channel_events", "now_ms": 700, "expect": {"wait": {"min_ms": 300, "max_ms": 301}}},
+    {"exchange": 3, "call": "start", "operation": "channel_events", "now_ms": 700, "expect": {"wait": {"min_ms": 299, "max_ms": 301}}},
     {"exchange": 3, "call": "wait_elapsed", "now_ms": 1002, "expect": {"send": {"url": C}}},
 ]
 for i in range(4):

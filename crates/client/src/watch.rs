@@ -328,28 +328,44 @@ impl WatchTask {
         }
         let mut in_flight = FuturesUnordered::new();
         let mut stopping = false;
+        let limiter = clients[0].rate_limiter();
         let mut next_stats = self.stats_interval.map(|d| tokio::time::Instant::now() + d);
         loop {
             let mut wake = None;
             if !stopping {
-                loop {
-                    match self.poller.poll(clock::now()) {
+                // Choose the lane at the moment a request slot is free, not earlier:
+                // reads queued in the limiter would be assigned to lanes too soon (a
+                // feed could get two slots in a row while the other starves).
+                let now = clock::now();
+                let slot_in = limiter
+                    .lock()
+                    .map_or(Duration::ZERO, |l| l.time_until_ready(now));
+                if slot_in.is_zero() {
+                    match self.poller.poll(now) {
                         PollStep::Read(ticket) => {
                             let client = clients[ticket.source.min(clients.len() - 1)].clone();
                             in_flight.push(read(client, ticket));
+                            // Let the new read take its slot before choosing again.
+                            wake = Some(tokio::time::Instant::now());
                         }
                         PollStep::WaitUntil(at) => {
-                            let delay = at.saturating_duration_since(clock::now());
+                            let delay = at.saturating_duration_since(now);
                             wake = Some(tokio::time::Instant::now() + delay);
-                            break;
                         }
-                        PollStep::AwaitCompletion => break,
+                        PollStep::AwaitCompletion => {}
                     }
+                } else if let Some(at) = self.poller.next_due() {
+                    wake = Some(
+                        tokio::time::Instant::now()
+                            + at.saturating_duration_since(now).max(slot_in),
+                    );
                 }
             } else if in_flight.is_empty() {
                 break;
             }
             tokio::select! {
+                // Biased: a read pushed just now is polled (and takes its slot) first.
+                biased;
                 Some((ticket, outcome, report)) = in_flight.next(), if !in_flight.is_empty() => {
                     if let ReadOutcome::Failed(e) = &outcome
                         && is_fatal(e)

@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use crate::time::Instant;
 
+/// How early an evenly spaced grant may come (absorbs timer rounding).
+const SLOT_TOLERANCE: Duration = Duration::from_millis(1);
+
 /// A sliding-window limiter: at most `limit` grants in any half-open window of
 /// length `window`, plus an optional pause (after the server said 429).
 ///
@@ -26,7 +29,8 @@ use crate::time::Instant;
 /// use std::time::Duration;
 /// let mut smooth = RateLimiter::new(2, Duration::from_secs(1));
 /// assert!(smooth.try_acquire(Instant::ZERO).is_ok());
-/// assert_eq!(smooth.try_acquire(Instant::ZERO), Err(Duration::from_millis(500)));
+/// // The next slot is 500 ms later (1 ms early is tolerated, for timer rounding).
+/// assert_eq!(smooth.try_acquire(Instant::ZERO), Err(Duration::from_millis(499)));
 ///
 /// let mut l = RateLimiter::bursty(2, Duration::from_secs(1));
 /// let t0 = Instant::ZERO;
@@ -40,6 +44,10 @@ pub struct RateLimiter {
     limit: usize,
     window: Duration,
     spacing: Duration,
+    /// The theoretical time of the next evenly spaced slot. Measuring from it
+    /// (rather than from the last actual grant) keeps a caller that wakes a little
+    /// late (timers round up to the millisecond) from pushing every later slot back.
+    next_slot: Instant,
     grants: VecDeque<Instant>,
     paused_until: Instant,
 }
@@ -61,6 +69,7 @@ impl RateLimiter {
             limit,
             window,
             spacing: Duration::ZERO,
+            next_slot: Instant::ZERO,
             grants: VecDeque::with_capacity(limit + 1),
             paused_until: Instant::ZERO,
         }
@@ -90,9 +99,12 @@ impl RateLimiter {
     /// How long until a grant would succeed (zero when one is available now).
     pub fn time_until_ready(&self, now: Instant) -> Duration {
         let pause = self.paused_until.saturating_duration_since(now);
-        let spacing = self.grants.back().map_or(Duration::ZERO, |last| {
-            (*last + self.spacing).saturating_duration_since(now)
-        });
+        let spacing = if self.grants.is_empty() {
+            Duration::ZERO
+        } else {
+            self.next_slot
+                .saturating_duration_since(now + SLOT_TOLERANCE)
+        };
         let window = if self.grants.len() < self.limit {
             Duration::ZERO
         } else {
@@ -112,6 +124,12 @@ impl RateLimiter {
         // Callers sharing one limiter may read their clocks in a slightly different
         // order than they take the lock: keep the log monotone.
         let now = self.grants.back().map_or(now, |last| now.max(*last));
+        let base = if self.grants.is_empty() {
+            now
+        } else {
+            self.next_slot.max(now.saturating_sub(SLOT_TOLERANCE))
+        };
+        self.next_slot = base + self.spacing;
         self.grants.push_back(now);
         while self.grants.len() > self.limit {
             self.grants.pop_front();

@@ -47,6 +47,9 @@ pub struct PollerConfig {
     pub max_in_flight: u32,
     /// Longest pause between reads of a quiet lane (default 1 s).
     pub max_interval: Duration,
+    /// Longest pause of a quiet lane while another lane is busy (default 5 s), so
+    /// that the busy feed gets nearly all of the rate limit.
+    pub contended_max_interval: Duration,
     /// Events the poller lets wait on the server before reading (default 500).
     pub target_backlog: u32,
     /// Pause after a read that failed after all retries (default 1 s).
@@ -63,6 +66,7 @@ impl PollerConfig {
             sources,
             max_in_flight: 3,
             max_interval: Duration::from_secs(1),
+            contended_max_interval: Duration::from_secs(5),
             target_backlog: 500,
             failure_pause: Duration::from_secs(1),
             dedupe_capacity: DedupeWindow::DEFAULT_CAPACITY,
@@ -217,6 +221,18 @@ impl Poller {
         self.lanes.iter().map(|l| l.in_flight).sum()
     }
 
+    /// When the next read will be due (`None`: only after an outstanding read
+    /// completes).
+    pub fn next_due(&self) -> Option<Instant> {
+        let max_in_flight = self.config.max_in_flight.max(1);
+        self.lanes
+            .iter()
+            .filter(|l| l.in_flight < if l.busy { max_in_flight } else { 1 })
+            .map(|l| l.next_due)
+            .filter(|t| *t != Instant::from_nanos(u64::MAX))
+            .min()
+    }
+
     /// The next thing to do at `now`.
     pub fn poll(&mut self, now: Instant) -> PollStep {
         let max_in_flight = self.config.max_in_flight.max(1);
@@ -238,10 +254,14 @@ impl Poller {
             };
             lane.next_seq += 1;
             lane.in_flight += 1;
-            if !lane.busy {
+            lane.next_due = if lane.busy {
+                // Stay due, behind other busy lanes that have waited longer
+                // (round robin between busy feeds).
+                now
+            } else {
                 // The next read is scheduled when this one completes.
-                lane.next_due = Instant::from_nanos(u64::MAX);
-            }
+                Instant::from_nanos(u64::MAX)
+            };
             return PollStep::Read(ticket);
         }
         match self
@@ -265,14 +285,24 @@ impl Poller {
         report: ExchangeReport,
         now: Instant,
     ) -> Vec<WatchItem> {
-        let Some(lane) = self.lanes.get_mut(ticket.lane) else {
+        if ticket.lane >= self.lanes.len() {
             return Vec::new();
-        };
-        lane.in_flight = lane.in_flight.saturating_sub(1);
+        }
         // Schedule from what this read saw (issue order does not matter here).
+        let contended = self
+            .lanes
+            .iter()
+            .enumerate()
+            .any(|(i, l)| i != ticket.lane && l.busy);
+        let lane = &mut self.lanes[ticket.lane];
+        lane.in_flight = lane.in_flight.saturating_sub(1);
         match &outcome {
-            ReadOutcome::Users(p) => schedule(lane, &self.config, p.events.len() as u64, now),
-            ReadOutcome::Channels(p) => schedule(lane, &self.config, p.events.len() as u64, now),
+            ReadOutcome::Users(p) => {
+                schedule(lane, &self.config, p.events.len() as u64, now, contended)
+            }
+            ReadOutcome::Channels(p) => {
+                schedule(lane, &self.config, p.events.len() as u64, now, contended)
+            }
             ReadOutcome::Failed(_) => {
                 lane.busy = false;
                 lane.next_due = now + self.config.failure_pause;
@@ -482,7 +512,7 @@ fn page_density(events: &[Event]) -> Option<f64> {
     (last > first && events.len() > 1).then(|| (events.len() - 1) as f64 / (last - first) as f64)
 }
 
-fn schedule(lane: &mut Lane, config: &PollerConfig, events: u64, now: Instant) {
+fn schedule(lane: &mut Lane, config: &PollerConfig, events: u64, now: Instant, contended: bool) {
     if let Some(prev) = lane.last_completion {
         let dt = now.saturating_duration_since(prev).as_secs_f64().max(0.05);
         let sample = events as f64 / dt;
@@ -495,16 +525,22 @@ fn schedule(lane: &mut Lane, config: &PollerConfig, events: u64, now: Instant) {
         lane.rate = events as f64;
     }
     lane.busy = events >= PAGE;
+    // While another lane is busy, request slots are scarce: a quiet lane waits up to
+    // `contended_max_interval`, still bounded by the time its own backlog needs.
+    let cap = if contended {
+        config.contended_max_interval
+    } else {
+        config.max_interval
+    };
     lane.next_due = if lane.busy {
         now
     } else {
         let wait = if lane.rate > 0.0 {
             Duration::from_secs_f64(
-                (f64::from(config.target_backlog) / lane.rate)
-                    .min(config.max_interval.as_secs_f64()),
+                (f64::from(config.target_backlog) / lane.rate).min(cap.as_secs_f64()),
             )
         } else {
-            config.max_interval
+            cap
         };
         now + wait
     };

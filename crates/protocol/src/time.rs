@@ -46,6 +46,14 @@ impl Instant {
         self.0
     }
 
+    /// `self - d`, or the origin if `d` is longer.
+    pub fn saturating_sub(self, d: Duration) -> Instant {
+        Instant(
+            self.0
+                .saturating_sub(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+        )
+    }
+
     /// The time from `earlier` to `self`, or zero if `earlier` is later.
     pub fn saturating_duration_since(self, earlier: Instant) -> Duration {
         Duration::from_nanos(self.0.saturating_sub(earlier.0))
