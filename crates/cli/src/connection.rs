@@ -30,6 +30,10 @@ pub struct ConnectionArgs {
     /// Attempts per request, the first included.
     #[arg(long, default_value_t = 5)]
     pub max_attempts: u32,
+    /// Requests per second this process may send for the app id (the service allows
+    /// 10 for all processes together: give each process its share).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub rate_limit: u32,
 }
 
 impl ConnectionArgs {

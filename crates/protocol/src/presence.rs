@@ -8,7 +8,8 @@
 //! Memory is proportional to what is present, plus a bounded set of recent
 //! "tombstones" (the time of the last logout or leave of an absent user or
 //! membership) used to reject stale events: tombstones older than the newest
-//! event seen minus [`Presence::TOMBSTONE_WINDOW_MS`] are dropped.
+//! event seen minus [`Presence::TOMBSTONE_WINDOW_MS`] are dropped, and at most
+//! [`Presence::TOMBSTONE_CAP`] are kept.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -40,6 +41,7 @@ pub struct Presence {
     user_channels: HashMap<String, BTreeSet<String>>,
     newest_ms: u64,
     applied: u64,
+    next_sweep: usize,
 }
 
 /// A point-in-time copy of presence, sorted for stable output.
@@ -125,9 +127,13 @@ impl PresenceSnapshot {
 }
 
 impl Presence {
-    /// How far behind the newest event a tombstone is kept (10 minutes): a stale
+    /// How far behind the newest event a tombstone is kept (one minute): a stale
     /// event older than that is no longer recognised as stale.
-    pub const TOMBSTONE_WINDOW_MS: u64 = 10 * 60 * 1000;
+    pub const TOMBSTONE_WINDOW_MS: u64 = 60 * 1000;
+
+    /// At most this many tombstones are kept (about 6 MiB); beyond it the oldest
+    /// half is dropped even inside the window.
+    pub const TOMBSTONE_CAP: usize = 65_536;
 
     /// Empty presence.
     pub fn new() -> Self {
@@ -274,14 +280,32 @@ impl Presence {
     }
 
     fn expire_tombstones(&mut self) {
-        // Amortised: sweep only when the maps have grown.
-        let limit = 1024 + 2 * (self.online.len() + self.user_channels.len());
-        if self.offline_since.len() + self.left_at.len() <= limit {
+        // Amortised: sweep only when the tombstones have doubled since the last
+        // sweep, so the cost per event stays constant.
+        let count = self.offline_since.len() + self.left_at.len();
+        if count <= self.next_sweep {
             return;
         }
         let horizon = self.newest_ms.saturating_sub(Self::TOMBSTONE_WINDOW_MS);
         self.offline_since.retain(|_, t| *t >= horizon);
         self.left_at.retain(|_, t| *t >= horizon);
+        let count = self.offline_since.len() + self.left_at.len();
+        if count > Self::TOMBSTONE_CAP {
+            // Too many recent tombstones (a very busy app): keep the newest half.
+            let mut times: Vec<u64> = self
+                .offline_since
+                .values()
+                .chain(self.left_at.values())
+                .copied()
+                .collect();
+            let middle = times.len() / 2;
+            let (_, cut, _) = times.select_nth_unstable(middle);
+            let cut = *cut;
+            self.offline_since.retain(|_, t| *t >= cut);
+            self.left_at.retain(|_, t| *t >= cut);
+        }
+        let count = self.offline_since.len() + self.left_at.len();
+        self.next_sweep = (2 * count).max(Self::TOMBSTONE_CAP / 16);
     }
 
     /// True when `user` is online.
