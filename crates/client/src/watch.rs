@@ -64,7 +64,7 @@ impl Default for WatchOptions {
             stats_interval: Some(Duration::from_secs(5)),
             max_in_flight: 3,
             max_interval: Duration::from_secs(1),
-            buffer: 4096,
+            buffer: 1024,
             sink: None,
         }
     }
@@ -131,7 +131,7 @@ impl WatchOptions {
         self
     }
 
-    /// Items buffered for a slow consumer before the watcher stops reading (default 4096).
+    /// Items buffered for a slow consumer before the watcher stops reading (default 1024).
     pub fn buffer(mut self, items: usize) -> Self {
         self.buffer = items.max(1);
         self

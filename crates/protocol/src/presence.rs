@@ -131,9 +131,9 @@ impl Presence {
     /// event older than that is no longer recognised as stale.
     pub const TOMBSTONE_WINDOW_MS: u64 = 60 * 1000;
 
-    /// At most this many tombstones are kept (about 6 MiB); beyond it the oldest
+    /// At most this many tombstones are kept (about 1.5 MiB); beyond it the oldest
     /// half is dropped even inside the window.
-    pub const TOMBSTONE_CAP: usize = 65_536;
+    pub const TOMBSTONE_CAP: usize = 16_384;
 
     /// Empty presence.
     pub fn new() -> Self {
