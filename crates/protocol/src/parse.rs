@@ -36,6 +36,8 @@ struct WirePage<E> {
     events: Option<Vec<E>>,
 }
 
+// Events are decoded straight into the public types (`try_from` a wire struct that
+// accepts both field-name generations), so a page is one pass and one Vec.
 #[derive(Deserialize)]
 struct WireUserEvent {
     user_id: String,
@@ -43,6 +45,22 @@ struct WireUserEvent {
     kind: UserEventKind,
     ms: Option<u64>,
     ts: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(try_from = "WireUserEvent")]
+struct UserEventDe(UserEvent);
+
+impl TryFrom<WireUserEvent> for UserEventDe {
+    type Error = &'static str;
+    fn try_from(e: WireUserEvent) -> Result<Self, Self::Error> {
+        let ms = e.ms.or(e.ts).ok_or("an event has neither ms nor ts")?;
+        Ok(UserEventDe(UserEvent {
+            user_id: e.user_id,
+            kind: e.kind,
+            ms,
+        }))
+    }
 }
 
 #[derive(Deserialize)]
@@ -56,6 +74,27 @@ struct WireChannelEvent {
     ts: Option<u64>,
 }
 
+#[derive(Deserialize)]
+#[serde(try_from = "WireChannelEvent")]
+struct ChannelEventDe(ChannelEvent);
+
+impl TryFrom<WireChannelEvent> for ChannelEventDe {
+    type Error = &'static str;
+    fn try_from(e: WireChannelEvent) -> Result<Self, Self::Error> {
+        let ms = e.ms.or(e.ts).ok_or("an event has neither ms nor ts")?;
+        let channel_id = e
+            .group_id
+            .or(e.channel_id)
+            .ok_or("an event has neither group_id nor channel_id")?;
+        Ok(ChannelEventDe(ChannelEvent {
+            channel_id,
+            user_id: e.user_id,
+            kind: e.kind,
+            ms,
+        }))
+    }
+}
+
 /// Parses a user events response (any status).
 ///
 /// ```
@@ -67,19 +106,11 @@ struct WireChannelEvent {
 /// assert_eq!(page.events[0].ms, 1578027420761);
 /// ```
 pub fn parse_user_events(response: &HttpResponse) -> Result<EventsPage<UserEvent>, Error> {
-    let (request_id, events) = parse_page::<WireUserEvent>(response)?;
-    let mut out = Vec::with_capacity(events.len());
-    for (i, e) in events.into_iter().enumerate() {
-        let ms = event_ms(e.ms, e.ts, i, response, &request_id)?;
-        out.push(UserEvent {
-            user_id: e.user_id,
-            kind: e.kind,
-            ms,
-        });
-    }
+    let (request_id, events) = parse_page::<UserEventDe>(response)?;
+    // Same size and layout: this collect reuses the allocation.
     Ok(EventsPage {
         request_id,
-        events: out,
+        events: events.into_iter().map(|e| e.0).collect(),
     })
 }
 
@@ -94,46 +125,10 @@ pub fn parse_user_events(response: &HttpResponse) -> Result<EventsPage<UserEvent
 /// assert_eq!(page.events[0].channel_id, "ch1");
 /// ```
 pub fn parse_channel_events(response: &HttpResponse) -> Result<EventsPage<ChannelEvent>, Error> {
-    let (request_id, events) = parse_page::<WireChannelEvent>(response)?;
-    let mut out = Vec::with_capacity(events.len());
-    for (i, e) in events.into_iter().enumerate() {
-        let ms = event_ms(e.ms, e.ts, i, response, &request_id)?;
-        let channel_id = match (e.group_id, e.channel_id) {
-            (Some(c), _) | (None, Some(c)) => c,
-            (None, None) => {
-                return Err(decode(
-                    response,
-                    Some(request_id),
-                    format!("event {i} has neither group_id nor channel_id"),
-                ));
-            }
-        };
-        out.push(ChannelEvent {
-            channel_id,
-            user_id: e.user_id,
-            kind: e.kind,
-            ms,
-        });
-    }
+    let (request_id, events) = parse_page::<ChannelEventDe>(response)?;
     Ok(EventsPage {
         request_id,
-        events: out,
-    })
-}
-
-fn event_ms(
-    ms: Option<u64>,
-    ts: Option<u64>,
-    index: usize,
-    response: &HttpResponse,
-    request_id: &str,
-) -> Result<u64, Error> {
-    ms.or(ts).ok_or_else(|| {
-        decode(
-            response,
-            Some(request_id.to_owned()),
-            format!("event {index} has neither ms nor ts"),
-        )
+        events: events.into_iter().map(|e| e.0).collect(),
     })
 }
 
