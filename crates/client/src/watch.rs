@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use agora_rtm_rest_protocol::poller::{PollStep, Poller, PollerConfig, ReadOutcome, ReadTicket};
 use agora_rtm_rest_protocol::presence::{Presence, PresenceSnapshot};
-use agora_rtm_rest_protocol::watch::WatchItem;
+pub use agora_rtm_rest_protocol::watch::{FeedWatchStats, Gap, GapReason, WatchItem, WatchStats};
 use agora_rtm_rest_protocol::{
     Endpoints, Error, ErrorKind, ExchangeReport, Feed, ReadChannelEvents, ReadUserEvents,
 };
