@@ -1,0 +1,1 @@
+//! Python bindings of agora-rtm-rest (placeholder until the Python package lands).
