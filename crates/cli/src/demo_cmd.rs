@@ -119,16 +119,20 @@ pub async fn run(args: DemoArgs) -> i32 {
         }
     }
     let stats = emulator.stats();
-    let produced: u64 = Feed::ALL
-        .iter()
-        .map(|f| stats.apps.get("demo").map_or(0, |a| a.total(*f).produced))
-        .sum();
-    let delivered: u64 = Feed::ALL
-        .iter()
-        .map(|f| stats.apps.get("demo").map_or(0, |a| a.total(*f).delivered))
-        .sum();
+    let total = |pick: fn(&agora_rtm_rest_emulator::FeedStats) -> u64| -> u64 {
+        Feed::ALL
+            .iter()
+            .map(|f| stats.apps.get("demo").map_or(0, |a| pick(&a.total(*f))))
+            .sum()
+    };
+    let (produced, delivered, pending) = (
+        total(|f| f.produced),
+        total(|f| f.delivered),
+        total(|f| f.pending),
+    );
     println!(
-        "\nWatcher delivered {events} events ({gaps} gaps); the emulator handed out {delivered} of {produced} produced."
+        "\nWatcher delivered {events} events ({gaps} gaps); the emulator handed out {delivered} of {produced} \
+         produced ({pending} produced after the last read are still waiting on the server)."
     );
     if let Some(snapshot) = watcher.presence() {
         println!("\nPresence now:");

@@ -397,12 +397,17 @@ impl WatchTask {
             }
         }
         let gaps = self.poller.flush_gaps();
-        for (i, gap) in gaps.into_iter().enumerate() {
-            let feed = match &gap {
-                WatchItem::Gap(g) => g.feed,
-                _ => Feed::UserEvents,
-            };
-            if !self.deliver(feed, i, vec![gap]).await {
+        for gap in gaps {
+            let WatchItem::Gap(g) = &gap else { continue };
+            let (feed, source) = (
+                g.feed,
+                self.poller
+                    .config()
+                    .sources
+                    .iter()
+                    .position(|s| *s == g.source),
+            );
+            if !self.deliver(feed, source.unwrap_or(0), vec![gap]).await {
                 return;
             }
         }
