@@ -1,0 +1,5 @@
+//! Sets up the linker arguments a Node-API addon needs.
+
+fn main() {
+    napi_build::setup();
+}

@@ -1,0 +1,288 @@
+//! The protocol's [`Exchange`] state machine, exposed so the JavaScript vector
+//! runner drives the real Rust code the way `crates/protocol/tests/vectors.rs` does.
+//!
+//! Configuration and auth are given in the shared vectors' JSON shape
+//! (`tests/vectors/README.md`); steps come back as plain objects.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use agora_rtm_rest::protocol::{
+    Area, Config, Credentials, Endpoints, Error, EventsPage, Exchange, ExchangeReport, HttpRequest,
+    HttpResponse, Instant, MintedToken, ReadChannelEvents, ReadUserEvents, Region, RetryPolicy,
+    Shared, Step, TransportError, TransportErrorKind,
+};
+use napi_derive::napi;
+use serde_json::{Value, json};
+
+use crate::client::{channel_event, user_event};
+use crate::errors::{client_error, error_json, invalid};
+
+fn ms(v: &Value, key: &str) -> Option<Duration> {
+    v.get(key)
+        .and_then(Value::as_u64)
+        .map(Duration::from_millis)
+}
+
+fn config_from_json(c: &Value) -> Result<Config, Error> {
+    let app_id = c.get("app_id").and_then(Value::as_str).unwrap_or("demo");
+    let mut config = Config::new(app_id)?;
+    if let Some(urls) = c.get("base_urls").and_then(Value::as_array) {
+        let urls: Vec<&str> = urls.iter().filter_map(Value::as_str).collect();
+        let insecure = c
+            .get("allow_insecure_http")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        config.endpoints = Endpoints::custom(urls, insecure)?;
+    } else {
+        let area = match c.get("area").and_then(Value::as_str) {
+            Some("mainland_china") => Area::MainlandChina,
+            _ => Area::Global,
+        };
+        let mut regions = Vec::new();
+        for r in c
+            .get("regions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            regions.push(r.as_str().unwrap_or_default().parse::<Region>()?);
+        }
+        config.endpoints = Endpoints::agora(area, &regions);
+    }
+    if let Some(r) = c.get("retry") {
+        let d = RetryPolicy::default();
+        config.retry = RetryPolicy {
+            max_attempts: r
+                .get("max_attempts")
+                .and_then(Value::as_u64)
+                .map_or(d.max_attempts, |v| v as u32),
+            base_delay: ms(r, "base_delay_ms").unwrap_or(d.base_delay),
+            max_delay: ms(r, "max_delay_ms").unwrap_or(d.max_delay),
+            max_elapsed: ms(r, "max_elapsed_ms").unwrap_or(d.max_elapsed),
+            max_retry_after: ms(r, "max_retry_after_ms").unwrap_or(d.max_retry_after),
+            sticky_fallback: ms(r, "sticky_fallback_ms").unwrap_or(d.sticky_fallback),
+        };
+    }
+    if let Some(r) = c.get("rate_limit") {
+        if let Some(limit) = r.get("limit").and_then(Value::as_u64) {
+            config.rate_limit = limit as u32;
+        }
+        if let Some(window) = ms(r, "window_ms") {
+            config.rate_window = window;
+        }
+    }
+    if let Some(cap) = c.get("max_body_bytes").and_then(Value::as_u64) {
+        config.max_body_bytes = cap as usize;
+    }
+    Ok(config)
+}
+
+fn headers_from_json(app_id: &str, a: &Value) -> Result<Vec<(String, String)>, Error> {
+    let s = |k: &str| {
+        a.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let n = |k: &str| a.get(k).and_then(Value::as_u64).unwrap_or_default();
+    let (creds, now, salt) = match a.get("type").and_then(Value::as_str).unwrap_or_default() {
+        "basic" => (
+            Credentials::basic(s("customer_id"), s("customer_secret"))?,
+            0,
+            0,
+        ),
+        "token" => (Credentials::token(s("token"))?, 0, 0),
+        "legacy_token" => (Credentials::legacy_token(s("token"), s("uid"))?, 0, 0),
+        "minted" => {
+            let mut m = MintedToken::new(
+                app_id,
+                s("app_certificate"),
+                s("user_id"),
+                Duration::from_secs(n("lifetime_secs")),
+            )?;
+            if a.get("legacy").and_then(Value::as_bool).unwrap_or(false) {
+                m = m.legacy();
+            }
+            (Credentials::Minted(m), n("now_unix"), n("salt") as u32)
+        }
+        _ => {
+            return Err(Error::invalid_input(
+                "auth.type",
+                "must be basic, token, legacy_token or minted",
+            ));
+        }
+    };
+    creds.headers(now, salt)
+}
+
+/// Shared state of several exchanges (one client: rate limiter and failover
+/// memory), built from a vector's `config` and `auth` objects.
+#[napi]
+pub struct NativeExchangeContext {
+    config: Arc<Config>,
+    shared: Shared,
+    headers: Vec<(String, String)>,
+}
+
+#[napi]
+impl NativeExchangeContext {
+    /// Builds the configuration and the auth headers; invalid ones throw the
+    /// error the SDK reports for them.
+    #[napi(constructor)]
+    pub fn new(config: Value, auth: Value) -> napi::Result<Self> {
+        let config = config_from_json(&config).map_err(|e| client_error(&e))?;
+        let headers = headers_from_json(config.app_id(), &auth).map_err(|e| client_error(&e))?;
+        let shared = Shared::new(&config);
+        Ok(NativeExchangeContext {
+            config: Arc::new(config),
+            shared,
+            headers,
+        })
+    }
+
+    /// A new exchange of `operation` (`user_events` | `channel_events`) with jitter seed `seed`.
+    #[napi]
+    pub fn exchange(&self, operation: String, seed: i64) -> napi::Result<NativeExchange> {
+        let (c, s, h, seed) = (
+            self.config.clone(),
+            self.shared.clone(),
+            self.headers.clone(),
+            seed as u64,
+        );
+        let inner = match operation.as_str() {
+            "user_events" => Any::User(Exchange::new(ReadUserEvents, c, s, h, seed)),
+            "channel_events" => Any::Channel(Exchange::new(ReadChannelEvents, c, s, h, seed)),
+            _ => {
+                return Err(invalid(
+                    "operation",
+                    "must be user_events or channel_events",
+                ));
+            }
+        };
+        Ok(NativeExchange { inner })
+    }
+}
+
+enum Any {
+    User(Exchange<ReadUserEvents>),
+    Channel(Exchange<ReadChannelEvents>),
+}
+
+fn request_json(r: &HttpRequest) -> Value {
+    json!({
+        "type": "send",
+        "method": r.method.as_str(),
+        "url": r.url,
+        "headers": r.headers.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+        "body": r.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+    })
+}
+
+fn step_json<T>(step: Step<EventsPage<T>>, event: impl Fn(T) -> Value) -> Value {
+    match step {
+        Step::Send(r) => request_json(&r),
+        Step::Wait(d) => json!({"type": "wait", "ms": d.as_millis() as u64}),
+        Step::Done(Ok(page)) => json!({"type": "done", "ok": {
+            "requestId": page.request_id,
+            "events": page.events.into_iter().map(event).collect::<Vec<_>>(),
+        }}),
+        Step::Done(Err(e)) => json!({"type": "done", "error": error_json(&e)}),
+    }
+}
+
+fn user_value(e: agora_rtm_rest::UserEvent) -> Value {
+    let e = user_event(e);
+    json!({"userId": e.user_id, "kind": e.kind, "ms": e.ms})
+}
+
+fn channel_value(e: agora_rtm_rest::ChannelEvent) -> Value {
+    let e = channel_event(e);
+    json!({"channelId": e.channel_id, "userId": e.user_id, "kind": e.kind, "ms": e.ms})
+}
+
+fn transport_kind(kind: &str) -> TransportErrorKind {
+    match kind {
+        "dns" => TransportErrorKind::Dns,
+        "connect" => TransportErrorKind::Connect,
+        "timeout" => TransportErrorKind::Timeout,
+        "interrupted" => TransportErrorKind::Interrupted,
+        "body_too_large" => TransportErrorKind::BodyTooLarge,
+        _ => TransportErrorKind::Other,
+    }
+}
+
+fn instant(now_ms: i64) -> Instant {
+    Instant::from_millis(u64::try_from(now_ms).unwrap_or(0))
+}
+
+/// One exchange: feed it events, get the next step
+/// (`{type: "send" | "wait" | "done", ...}`).
+#[napi]
+pub struct NativeExchange {
+    inner: Any,
+}
+
+macro_rules! on_both {
+    ($self:ident, $e:ident => $call:expr) => {
+        match &mut $self.inner {
+            Any::User($e) => step_json($call, user_value),
+            Any::Channel($e) => step_json($call, channel_value),
+        }
+    };
+}
+
+#[napi]
+impl NativeExchange {
+    /// Starts the exchange at `nowMs`.
+    #[napi]
+    pub fn start(&mut self, now_ms: i64) -> Value {
+        on_both!(self, e => e.start(instant(now_ms)))
+    }
+
+    /// A response arrived (`{status, headers?, body}`; the body is sent byte for byte).
+    #[napi]
+    pub fn on_response(&mut self, response: Value, now_ms: i64) -> Value {
+        let status = response.get("status").and_then(Value::as_u64).unwrap_or(0) as u16;
+        let body = response
+            .get("body")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let mut r = HttpResponse::new(status, body);
+        if let Some(h) = response.get("headers").and_then(Value::as_object) {
+            for (k, v) in h {
+                r = r.with_header(k.clone(), v.as_str().unwrap_or_default());
+            }
+        }
+        on_both!(self, e => e.on_response(r.clone(), instant(now_ms)))
+    }
+
+    /// The transport failed (`kind`: dns, connect, timeout, interrupted, body_too_large, other).
+    #[napi]
+    pub fn on_transport_error(&mut self, kind: String, now_ms: i64) -> Value {
+        let err = TransportError::new(transport_kind(&kind), "scripted");
+        on_both!(self, e => e.on_transport_error(err.clone(), instant(now_ms)))
+    }
+
+    /// The wait the previous step asked for has elapsed.
+    #[napi]
+    pub fn on_wait_elapsed(&mut self, now_ms: i64) -> Value {
+        on_both!(self, e => e.on_wait_elapsed(instant(now_ms)))
+    }
+
+    /// What happened so far (`attempts`, `possiblyLost`, `serverRateLimited`, `undecodableSuccess`).
+    #[napi]
+    pub fn report(&self) -> Value {
+        let r: &ExchangeReport = match &self.inner {
+            Any::User(e) => e.report(),
+            Any::Channel(e) => e.report(),
+        };
+        json!({
+            "attempts": r.attempts,
+            "possiblyLost": r.possibly_lost,
+            "serverRateLimited": r.server_rate_limited,
+            "undecodableSuccess": r.undecodable_success,
+        })
+    }
+}
