@@ -325,6 +325,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Largest response body accepted (default 8 MiB); larger ones are refused
+    /// while streaming, as a decode error.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.transport_options.max_body_bytes = bytes.max(1);
+        self
+    }
+
     /// Whole-request timeout of the default transport.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.transport_options.request_timeout = timeout;

@@ -42,4 +42,4 @@ pub use agora_rtm_rest_protocol::{
 };
 pub use client::{Client, ClientBuilder};
 pub use transport::{ReqwestTransport, Transport, TransportOptions};
-pub use watch::{WatchError, WatchOptions, Watcher};
+pub use watch::{WatchError, WatchOptions, Watcher, WatcherHandle};

@@ -173,8 +173,30 @@ impl WatchOptions {
 /// ```
 pub struct Watcher {
     rx: mpsc::Receiver<Result<WatchItem, WatchError>>,
-    stop: watch::Sender<bool>,
+    stop: Arc<watch::Sender<bool>>,
     presence: Option<Arc<Mutex<Presence>>>,
+}
+
+/// A cloneable handle to stop a [`Watcher`] and read its presence from anywhere
+/// (for example while another task waits in [`Watcher::next`]).
+#[derive(Clone, Debug)]
+pub struct WatcherHandle {
+    stop: Arc<watch::Sender<bool>>,
+    presence: Option<Arc<Mutex<Presence>>>,
+}
+
+impl WatcherHandle {
+    /// Asks the watcher to stop (see [`Watcher::stop`]).
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// A copy of the current presence (when enabled).
+    pub fn presence(&self) -> Option<PresenceSnapshot> {
+        self.presence
+            .as_ref()
+            .map(|p| p.lock().unwrap_or_else(|e| e.into_inner()).snapshot())
+    }
 }
 
 impl std::fmt::Debug for Watcher {
@@ -189,6 +211,14 @@ impl Watcher {
     /// The next item, or `None` when the watcher has stopped.
     pub async fn next(&mut self) -> Option<Result<WatchItem, WatchError>> {
         self.rx.recv().await
+    }
+
+    /// A cloneable handle for stopping the watcher and reading presence.
+    pub fn handle(&self) -> WatcherHandle {
+        WatcherHandle {
+            stop: self.stop.clone(),
+            presence: self.presence.clone(),
+        }
     }
 
     /// Asks the watcher to stop; keep reading the stream until it ends to receive
@@ -272,7 +302,11 @@ impl Client {
                 }
             }
         });
-        Watcher { rx, stop, presence }
+        Watcher {
+            rx,
+            stop: Arc::new(stop),
+            presence,
+        }
     }
 }
 

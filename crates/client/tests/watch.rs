@@ -230,6 +230,12 @@ async fn presence_is_rebuilt_from_both_feeds() {
         }
     }
     let p = w.presence().unwrap();
+    let handle = w.handle();
+    assert_eq!(
+        handle.presence().as_ref(),
+        Some(&p),
+        "the handle sees the same presence"
+    );
     assert_eq!(p.online.keys().collect::<Vec<_>>(), ["a"]);
     assert_eq!(
         p.channels["lobby"].keys().collect::<Vec<_>>(),
@@ -237,6 +243,14 @@ async fn presence_is_rebuilt_from_both_feeds() {
         "b logged out after joining"
     );
     assert_eq!(p.channels["game"].keys().collect::<Vec<_>>(), ["a"]);
+    // Stopping through the handle ends the stream.
+    handle.stop();
+    while let Some(item) = tokio::time::timeout(Duration::from_secs(10), w.next())
+        .await
+        .expect("ends")
+    {
+        assert!(item.is_ok());
+    }
 }
 
 #[tokio::test]

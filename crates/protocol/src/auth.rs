@@ -189,6 +189,22 @@ impl MintedToken {
     }
 }
 
+impl Clone for MintedToken {
+    /// A copy with the same settings; the copy mints its own tokens (the cache is
+    /// not shared).
+    fn clone(&self) -> Self {
+        MintedToken {
+            app_id: self.app_id.clone(),
+            app_certificate: self.app_certificate.clone(),
+            user_id: self.user_id.clone(),
+            lifetime: self.lifetime,
+            refresh_margin: self.refresh_margin,
+            scheme: self.scheme,
+            cache: Mutex::new(None),
+        }
+    }
+}
+
 impl fmt::Debug for MintedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MintedToken")
@@ -212,7 +228,7 @@ impl fmt::Debug for MintedToken {
 /// assert_eq!(headers[0].1, "Basic Y3VzdG9tZXI6czNjcmV0");
 /// assert!(!format!("{c:?}").contains("s3cret"));
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Credentials {
     /// `Authorization: Basic base64(customer_id:customer_secret)`.
