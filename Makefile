@@ -40,7 +40,7 @@ interop: build
 fuzz-build:
 	$(CARGO) build -p agora-rtm-rest-fuzz --bins
 
-test: lint check-deps rust-test interop fuzz-build
+test: lint check-deps rust-test interop fuzz-build node-test kotlin-test
 	@echo "make test: all suites passed"
 
 # Not part of `make test` (they measure, they do not check):
@@ -95,3 +95,22 @@ swift-generate: uniffi-build
 # every Swift file + the expected API), which says so and is never reported as passed.
 test-swift: uniffi-build
 	bash $(SWIFT_DIR)/scripts/test.sh "$(UNIFFI_BINDGEN)" "$(UNIFFI_LIB)" "$(SWIFT_DIR)"
+
+# Python package (python/, bindings/python): builds the CLI (the emulator), builds
+# the abi3 wheel with maturin, installs it into a fresh virtualenv and runs the
+# pytest suite against the installed wheel, then mypy --strict and stubtest.
+PY_BUILD_VENV := $(CURDIR)/python/.venv-build
+PY_TEST_VENV := $(CURDIR)/python/.venv-test
+.PHONY: python-test
+python-test:
+	$(CARGO) build -p agora-rtm-rest-cli
+	test -x $(PY_BUILD_VENV)/bin/maturin || { python3 -m venv $(PY_BUILD_VENV) && $(PY_BUILD_VENV)/bin/pip install -q maturin==1.16.0; }
+	rm -rf python/dist
+	cd python && CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu $(PY_BUILD_VENV)/bin/maturin build --out dist
+	rm -rf $(PY_TEST_VENV)
+	python3 -m venv $(PY_TEST_VENV)
+	$(PY_TEST_VENV)/bin/pip install -q python/dist/*.whl pytest==9.2.0 pytest-asyncio==1.5.0 mypy==2.4.1 agoraiotools==0.3.4
+	cd python/tests && AGORA_RTM_EMULATOR=$(TARGET_DIR)/agora-rtm $(PY_TEST_VENV)/bin/python -m pytest -p no:cacheprovider
+	cd python/typecheck && $(PY_TEST_VENV)/bin/python -m mypy --strict --no-incremental usage.py
+	cd python/typecheck && $(PY_TEST_VENV)/bin/python -m mypy.stubtest agora_rtm_rest --allowlist stubtest-allowlist.txt
+	@echo "make python-test: passed"
