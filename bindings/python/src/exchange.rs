@@ -1,0 +1,423 @@
+//! The protocol's sans-IO `Exchange` state machine as Python classes, so that
+//! the shared vectors drive the real Rust code from Python (no re-implementation:
+//! every decision is `agora_rtm_rest::protocol::Exchange`'s).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use agora_rtm_rest::protocol::{
+    Area, Config, Credentials, Endpoints, EventsPage, Exchange as RustExchange, HttpRequest,
+    HttpResponse, Instant, MintedToken, ReadChannelEvents, ReadUserEvents, Region, RetryPolicy,
+    Shared, Step, TransportError, TransportErrorKind,
+};
+use agora_rtm_rest::{ChannelEvent as RustChannelEvent, Error, UserEvent as RustUserEvent};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use serde_json::Value;
+
+use crate::errors::{invalid_input, to_py};
+use crate::types::{ChannelEventsPage, UserEventsPage};
+
+fn to_json(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let text: String = py.import("json")?.call_method1("dumps", (v,))?.extract()?;
+    serde_json::from_str(&text).map_err(|e| invalid_input(py, "config", e.to_string()))
+}
+
+fn ms(v: &Value, key: &str) -> Option<Duration> {
+    v.get(key)
+        .and_then(Value::as_u64)
+        .map(Duration::from_millis)
+}
+
+/// A protocol `Config` from the vectors' `config` object.
+fn build_config(c: &Value) -> Result<Config, Error> {
+    let app_id = c["app_id"].as_str().unwrap_or("demo");
+    let mut config = Config::new(app_id)?;
+    if let Some(urls) = c.get("base_urls").and_then(Value::as_array) {
+        let urls: Vec<&str> = urls.iter().filter_map(Value::as_str).collect();
+        config.endpoints =
+            Endpoints::custom(urls, c["allow_insecure_http"].as_bool().unwrap_or(false))?;
+    } else {
+        let area = match c.get("area").and_then(Value::as_str) {
+            Some("mainland_china") => Area::MainlandChina,
+            _ => Area::Global,
+        };
+        let mut regions = Vec::new();
+        for r in c
+            .get("regions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            regions.push(r.as_str().unwrap_or_default().parse::<Region>()?);
+        }
+        config.endpoints = Endpoints::agora(area, &regions);
+    }
+    if let Some(r) = c.get("retry") {
+        let d = RetryPolicy::default();
+        config.retry = RetryPolicy {
+            max_attempts: r
+                .get("max_attempts")
+                .and_then(Value::as_u64)
+                .map_or(d.max_attempts, |v| u32::try_from(v).unwrap_or(u32::MAX)),
+            base_delay: ms(r, "base_delay_ms").unwrap_or(d.base_delay),
+            max_delay: ms(r, "max_delay_ms").unwrap_or(d.max_delay),
+            max_elapsed: ms(r, "max_elapsed_ms").unwrap_or(d.max_elapsed),
+            max_retry_after: ms(r, "max_retry_after_ms").unwrap_or(d.max_retry_after),
+            sticky_fallback: ms(r, "sticky_fallback_ms").unwrap_or(d.sticky_fallback),
+        };
+    }
+    if let Some(r) = c.get("rate_limit") {
+        config.rate_limit = r["limit"]
+            .as_u64()
+            .map_or(config.rate_limit, |v| u32::try_from(v).unwrap_or(u32::MAX));
+        config.rate_window = ms(r, "window_ms").unwrap_or(config.rate_window);
+    }
+    if let Some(cap) = c.get("max_body_bytes").and_then(Value::as_u64) {
+        config.max_body_bytes = usize::try_from(cap).unwrap_or(usize::MAX);
+    }
+    Ok(config)
+}
+
+/// Auth headers from the vectors' `auth` object (minted tokens at its fixed
+/// `now_unix` and `salt`).
+fn auth_headers(app_id: &str, a: &Value) -> Result<Vec<(String, String)>, Error> {
+    let s = |k: &str| a[k].as_str().unwrap_or_default().to_owned();
+    let (creds, now, salt) = match a["type"].as_str().unwrap_or_default() {
+        "basic" => (
+            Credentials::basic(s("customer_id"), s("customer_secret"))?,
+            0,
+            0,
+        ),
+        "token" => (Credentials::token(s("token"))?, 0, 0),
+        "legacy_token" => (Credentials::legacy_token(s("token"), s("uid"))?, 0, 0),
+        "minted" => {
+            let mut m = MintedToken::new(
+                app_id,
+                s("app_certificate"),
+                s("user_id"),
+                Duration::from_secs(a["lifetime_secs"].as_u64().unwrap_or(0)),
+            )?;
+            if a["legacy"].as_bool().unwrap_or(false) {
+                m = m.legacy();
+            }
+            (
+                Credentials::Minted(m),
+                a["now_unix"].as_u64().unwrap_or(0),
+                u32::try_from(a["salt"].as_u64().unwrap_or(0)).unwrap_or(0),
+            )
+        }
+        _ => return Err(Error::invalid_input("auth.type", "unknown auth type")),
+    };
+    creds.headers(now, salt)
+}
+
+/// A client's shared exchange state (rate limiter, failover memory) with its
+/// config and auth headers, built from the vectors' `config` and `auth` dicts.
+#[pyclass(frozen, module = "agora_rtm_rest._native")]
+pub struct ExchangeContext {
+    config: Arc<Config>,
+    shared: Shared,
+    headers: Vec<(String, String)>,
+}
+
+#[pymethods]
+impl ExchangeContext {
+    #[new]
+    fn new(py: Python<'_>, config: &Bound<'_, PyAny>, auth: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let c = to_json(py, config)?;
+        let a = to_json(py, auth)?;
+        let config = build_config(&c).map_err(|e| to_py(py, &e))?;
+        let headers = auth_headers(config.app_id(), &a).map_err(|e| to_py(py, &e))?;
+        let config = Arc::new(config);
+        let shared = Shared::new(&config);
+        Ok(ExchangeContext {
+            config,
+            shared,
+            headers,
+        })
+    }
+}
+
+/// Send this request, then call `on_response` or `on_transport_error`.
+#[pyclass(frozen, module = "agora_rtm_rest._native")]
+pub struct SendStep {
+    request: HttpRequest,
+}
+
+#[pymethods]
+impl SendStep {
+    /// `"GET"`, `"POST"`, ...
+    #[getter]
+    fn method(&self) -> &'static str {
+        self.request.method.as_str()
+    }
+    /// The full URL.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.request.url
+    }
+    /// Headers as (name, value) pairs.
+    #[getter]
+    fn headers(&self) -> Vec<(String, String)> {
+        self.request.headers.clone()
+    }
+    /// The body, or None.
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        self.request.body.as_deref().map(|b| PyBytes::new(py, b))
+    }
+    /// A header by name (case-insensitive).
+    fn header(&self, name: &str) -> Option<String> {
+        self.request.header(name).map(str::to_owned)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "SendStep({} {})",
+            self.request.method.as_str(),
+            self.request.url
+        )
+    }
+}
+
+/// Sleep `ms` milliseconds, then call `on_wait_elapsed`.
+#[pyclass(frozen, module = "agora_rtm_rest._native")]
+pub struct WaitStep {
+    ms: u64,
+}
+
+#[pymethods]
+impl WaitStep {
+    /// The wait in milliseconds.
+    #[getter]
+    fn ms(&self) -> u64 {
+        self.ms
+    }
+    fn __repr__(&self) -> String {
+        format!("WaitStep(ms={})", self.ms)
+    }
+}
+
+/// The exchange is over: `page` or `error` is set.
+#[pyclass(frozen, module = "agora_rtm_rest._native")]
+pub struct DoneStep {
+    page: Option<Py<PyAny>>,
+    error: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl DoneStep {
+    /// The page read (UserEventsPage or ChannelEventsPage), or None.
+    #[getter]
+    fn page(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.page.as_ref().map(|p| p.clone_ref(py))
+    }
+    /// The error (an AgoraRtmError instance), or None.
+    #[getter]
+    fn error(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.error.as_ref().map(|p| p.clone_ref(py))
+    }
+    fn __repr__(&self) -> String {
+        format!("DoneStep(ok={})", self.page.is_some())
+    }
+}
+
+enum AnyStep {
+    User(Step<EventsPage<RustUserEvent>>),
+    Channel(Step<EventsPage<RustChannelEvent>>),
+}
+
+enum AnyExchange {
+    User(RustExchange<ReadUserEvents>),
+    Channel(RustExchange<ReadChannelEvents>),
+}
+
+fn step_py<T>(
+    py: Python<'_>,
+    step: Step<EventsPage<T>>,
+    page: fn(Python<'_>, EventsPage<T>) -> PyResult<Py<PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    Ok(match step {
+        Step::Send(request) => Py::new(py, SendStep { request })?.into_any(),
+        Step::Wait(d) => Py::new(
+            py,
+            WaitStep {
+                ms: u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+            },
+        )?
+        .into_any(),
+        Step::Done(Ok(p)) => Py::new(
+            py,
+            DoneStep {
+                page: Some(page(py, p)?),
+                error: None,
+            },
+        )?
+        .into_any(),
+        Step::Done(Err(e)) => Py::new(
+            py,
+            DoneStep {
+                page: None,
+                error: Some(to_py(py, &e).into_value(py).into_any()),
+            },
+        )?
+        .into_any(),
+    })
+}
+
+fn user_page(py: Python<'_>, p: EventsPage<RustUserEvent>) -> PyResult<Py<PyAny>> {
+    Ok(Py::new(py, UserEventsPage::from_page(py, p)?)?.into_any())
+}
+
+fn channel_page(py: Python<'_>, p: EventsPage<RustChannelEvent>) -> PyResult<Py<PyAny>> {
+    Ok(Py::new(py, ChannelEventsPage::from_page(py, p)?)?.into_any())
+}
+
+/// One API call through retries, failover and the rate limiter, with time (`now_ms`)
+/// passed in: the protocol crate's `Exchange`.
+#[pyclass(module = "agora_rtm_rest._native")]
+pub struct Exchange {
+    inner: Mutex<AnyExchange>,
+}
+
+impl Exchange {
+    fn drive(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut AnyExchange) -> AnyStep,
+    ) -> PyResult<Py<PyAny>> {
+        let step = {
+            let mut ex = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut ex)
+        };
+        match step {
+            AnyStep::User(s) => step_py(py, s, user_page),
+            AnyStep::Channel(s) => step_py(py, s, channel_page),
+        }
+    }
+}
+
+#[pymethods]
+impl Exchange {
+    #[new]
+    fn new(
+        py: Python<'_>,
+        context: &ExchangeContext,
+        operation: &str,
+        seed: u64,
+    ) -> PyResult<Self> {
+        let (config, shared, headers) = (
+            context.config.clone(),
+            context.shared.clone(),
+            context.headers.clone(),
+        );
+        let inner = match operation {
+            "user_events" => AnyExchange::User(RustExchange::new(
+                ReadUserEvents,
+                config,
+                shared,
+                headers,
+                seed,
+            )),
+            "channel_events" => AnyExchange::Channel(RustExchange::new(
+                ReadChannelEvents,
+                config,
+                shared,
+                headers,
+                seed,
+            )),
+            _ => {
+                return Err(invalid_input(
+                    py,
+                    "operation",
+                    "must be \"user_events\" or \"channel_events\"",
+                ));
+            }
+        };
+        Ok(Exchange {
+            inner: Mutex::new(inner),
+        })
+    }
+
+    /// Starts the exchange at `now_ms`.
+    fn start(&self, py: Python<'_>, now_ms: u64) -> PyResult<Py<PyAny>> {
+        let now = Instant::from_millis(now_ms);
+        self.drive(py, |ex| match ex {
+            AnyExchange::User(e) => AnyStep::User(e.start(now)),
+            AnyExchange::Channel(e) => AnyStep::Channel(e.start(now)),
+        })
+    }
+
+    /// A response arrived at `now_ms`.
+    #[pyo3(signature = (status, body, now_ms, headers=None))]
+    fn on_response(
+        &self,
+        py: Python<'_>,
+        status: u16,
+        body: Vec<u8>,
+        now_ms: u64,
+        headers: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let mut r = HttpResponse::new(status, body);
+        if let Some(h) = headers {
+            for (k, v) in h.iter() {
+                r = r.with_header(k.extract::<String>()?, v.extract::<String>()?);
+            }
+        }
+        let now = Instant::from_millis(now_ms);
+        self.drive(py, move |ex| match ex {
+            AnyExchange::User(e) => AnyStep::User(e.on_response(r, now)),
+            AnyExchange::Channel(e) => AnyStep::Channel(e.on_response(r, now)),
+        })
+    }
+
+    /// The request failed at the network level (`kind`: dns, connect, timeout,
+    /// interrupted, body_too_large, other) at `now_ms`.
+    fn on_transport_error(&self, py: Python<'_>, kind: &str, now_ms: u64) -> PyResult<Py<PyAny>> {
+        let kind = match kind {
+            "dns" => TransportErrorKind::Dns,
+            "connect" => TransportErrorKind::Connect,
+            "timeout" => TransportErrorKind::Timeout,
+            "interrupted" => TransportErrorKind::Interrupted,
+            "body_too_large" => TransportErrorKind::BodyTooLarge,
+            _ => TransportErrorKind::Other,
+        };
+        let err = TransportError::new(kind, "scripted");
+        let now = Instant::from_millis(now_ms);
+        self.drive(py, move |ex| match ex {
+            AnyExchange::User(e) => AnyStep::User(e.on_transport_error(err, now)),
+            AnyExchange::Channel(e) => AnyStep::Channel(e.on_transport_error(err, now)),
+        })
+    }
+
+    /// The wait of the previous step elapsed at `now_ms`.
+    fn on_wait_elapsed(&self, py: Python<'_>, now_ms: u64) -> PyResult<Py<PyAny>> {
+        let now = Instant::from_millis(now_ms);
+        self.drive(py, |ex| match ex {
+            AnyExchange::User(e) => AnyStep::User(e.on_wait_elapsed(now)),
+            AnyExchange::Channel(e) => AnyStep::Channel(e.on_wait_elapsed(now)),
+        })
+    }
+
+    /// The exchange report: attempts, hosts, possibly_lost, undecodable_success,
+    /// server_rate_limited, limiter_waits, waited_ms.
+    fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let ex = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let r = match &*ex {
+            AnyExchange::User(e) => e.report().clone(),
+            AnyExchange::Channel(e) => e.report().clone(),
+        };
+        let d = PyDict::new(py);
+        d.set_item("attempts", r.attempts)?;
+        d.set_item("hosts", r.hosts)?;
+        d.set_item("possibly_lost", r.possibly_lost)?;
+        d.set_item("undecodable_success", r.undecodable_success)?;
+        d.set_item("server_rate_limited", r.server_rate_limited)?;
+        d.set_item("limiter_waits", r.limiter_waits)?;
+        d.set_item(
+            "waited_ms",
+            u64::try_from(r.waited.as_millis()).unwrap_or(u64::MAX),
+        )?;
+        Ok(d)
+    }
+}

@@ -1,0 +1,25 @@
+"""Event kinds: ``str``-valued enums (members compare equal to the wire text)."""
+
+import enum
+
+__all__ = ["UserEventKind", "ChannelEventKind"]
+
+
+class UserEventKind(str, enum.Enum):
+    """What happened to a user (the ``type`` of a user event)."""
+
+    LOGIN = "Login"
+    LOGOUT = "Logout"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class ChannelEventKind(str, enum.Enum):
+    """What happened in a channel (the ``type`` of a channel event)."""
+
+    JOIN = "Join"
+    LEAVE = "Leave"
+
+    def __str__(self) -> str:
+        return str(self.value)
