@@ -40,7 +40,7 @@ interop: build
 fuzz-build:
 	$(CARGO) build -p agora-rtm-rest-fuzz --bins
 
-test: lint check-deps rust-test interop fuzz-build node-test kotlin-test
+test: lint check-deps rust-test interop fuzz-build python-test node-test kotlin-test
 	@echo "make test: all suites passed"
 
 # Not part of `make test` (they measure, they do not check):
