@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -67,3 +68,24 @@ async def test_async_watch_with_presence(emulator: Emulator) -> None:
         w.stop()
         rest = [i async for i in w]
     assert any(isinstance(i, rtm.WatchStats) for i in rest)
+
+
+async def test_async_stop_and_presence_do_not_wait_for_a_pending_next(emulator: Emulator) -> None:
+    # Nothing to read and no stats: `__anext__` stays pending until the watcher stops.
+    w = client(emulator).watch(presence=True, stats_interval=None)
+    pending = asyncio.ensure_future(w.__anext__())
+    await asyncio.sleep(0.3)
+    assert not pending.done()
+    started = time.monotonic()
+    assert w.presence is not None
+    w.stop()
+    assert time.monotonic() - started < 0.5, "stop() and presence must not wait for the pending next()"
+    # The stream then ends (after the last stats item, if any).
+    rest = []
+    try:
+        rest.append(await asyncio.wait_for(pending, 10))
+        async for item in w:
+            rest.append(item)
+    except StopAsyncIteration:
+        pass
+    assert all(isinstance(i, rtm.WatchStats) for i in rest)

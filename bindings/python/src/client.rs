@@ -320,24 +320,39 @@ fn watch_options(
     Ok(o)
 }
 
-type SharedWatcher = Arc<AsyncMutex<agora_rtm_rest::Watcher>>;
+/// A watcher shared by the Python wrapper: `next()` takes the lock while it waits;
+/// `stop()` and `presence` go through the cloneable handle, so they never wait for
+/// a pending `next()` (and never block an asyncio loop).
+#[derive(Clone)]
+struct SharedWatcher {
+    watcher: Arc<AsyncMutex<agora_rtm_rest::Watcher>>,
+    handle: agora_rtm_rest::WatcherHandle,
+}
+
+impl SharedWatcher {
+    async fn lock(&self) -> tokio::sync::MutexGuard<'_, agora_rtm_rest::Watcher> {
+        self.watcher.lock().await
+    }
+}
 
 fn start_watch(core: &Core, options: WatchOptions) -> PyResult<SharedWatcher> {
     let client = core.client()?;
     let rt = rt::runtime()?;
     let _guard = rt.enter();
-    Ok(Arc::new(AsyncMutex::new(client.watch(options))))
+    let watcher = client.watch(options);
+    let handle = watcher.handle();
+    Ok(SharedWatcher {
+        watcher: Arc::new(AsyncMutex::new(watcher)),
+        handle,
+    })
 }
 
-fn presence_of(py: Python<'_>, w: &SharedWatcher) -> Option<Presence> {
-    let w = w.clone();
-    py.detach(move || w.blocking_lock().presence())
-        .map(Presence::new)
+fn presence_of(_py: Python<'_>, w: &SharedWatcher) -> Option<Presence> {
+    w.handle.presence().map(Presence::new)
 }
 
-fn stop_watcher(py: Python<'_>, w: &SharedWatcher) {
-    let w = w.clone();
-    py.detach(move || w.blocking_lock().stop());
+fn stop_watcher(_py: Python<'_>, w: &SharedWatcher) {
+    w.handle.stop();
 }
 
 macro_rules! common_client_methods {
