@@ -11,7 +11,7 @@ CARGO ?= cargo
 TARGET_DIR := $(CURDIR)/target/x86_64-unknown-linux-gnu/debug
 export AGORA_RTM_BIN := $(TARGET_DIR)/agora-rtm
 
-.PHONY: all demo test lint check-deps rust-test build interop fuzz-build fuzz bench bench-watch clean
+.PHONY: all demo test lint docs check-deps rust-test build interop fuzz-build fuzz bench bench-watch clean
 
 all: test
 
@@ -24,6 +24,10 @@ build:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Every public item is documented and every intra-doc link resolves.
+docs:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p agora-rtm-rest-protocol -p agora-rtm-rest -p agora-rtm-rest-emulator
 
 # The protocol crate stays sans-IO: no async runtime, HTTP stack or random source.
 check-deps:
@@ -40,7 +44,7 @@ interop: build
 fuzz-build:
 	$(CARGO) build -p agora-rtm-rest-fuzz --bins
 
-test: lint check-deps rust-test interop fuzz-build python-test node-test kotlin-test
+test: lint docs check-deps rust-test interop fuzz-build python-test node-test kotlin-test
 	@echo "make test: all suites passed"
 
 # Not part of `make test` (they measure, they do not check):

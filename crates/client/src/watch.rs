@@ -1,7 +1,7 @@
 //! The watcher: drains both event feeds at the service's limit, forever, and
 //! delivers events, gaps and stats as a [`Stream`]. The decisions (cadence, order,
 //! de-duplication, gap accounting) are the protocol crate's
-//! [`Poller`](agora_rtm_rest_protocol::poller::Poller); this module does the I/O.
+//! `Poller` (`agora_rtm_rest_protocol::poller::Poller`); this module does the I/O.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
