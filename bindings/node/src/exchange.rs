@@ -5,116 +5,20 @@
 //! (`tests/vectors/README.md`); steps come back as plain objects.
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use agora_rtm_rest::protocol::vectors::{
+    auth_headers_from_json as headers_from_json, config_from_json,
+    transport_error_kind as transport_kind,
+};
 use agora_rtm_rest::protocol::{
-    Area, Config, Credentials, Endpoints, Error, EventsPage, Exchange, ExchangeReport, HttpRequest,
-    HttpResponse, Instant, MintedToken, ReadChannelEvents, ReadUserEvents, Region, RetryPolicy,
-    Shared, Step, TransportError, TransportErrorKind,
+    Config, EventsPage, Exchange, ExchangeReport, HttpRequest, HttpResponse, Instant,
+    ReadChannelEvents, ReadUserEvents, Shared, Step, TransportError,
 };
 use napi_derive::napi;
 use serde_json::{Value, json};
 
 use crate::client::{channel_event, user_event};
 use crate::errors::{client_error, error_json, invalid};
-
-fn ms(v: &Value, key: &str) -> Option<Duration> {
-    v.get(key)
-        .and_then(Value::as_u64)
-        .map(Duration::from_millis)
-}
-
-fn config_from_json(c: &Value) -> Result<Config, Error> {
-    let app_id = c.get("app_id").and_then(Value::as_str).unwrap_or("demo");
-    let mut config = Config::new(app_id)?;
-    if let Some(urls) = c.get("base_urls").and_then(Value::as_array) {
-        let urls: Vec<&str> = urls.iter().filter_map(Value::as_str).collect();
-        let insecure = c
-            .get("allow_insecure_http")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        config.endpoints = Endpoints::custom(urls, insecure)?;
-    } else {
-        let area = match c.get("area").and_then(Value::as_str) {
-            Some("mainland_china") => Area::MainlandChina,
-            _ => Area::Global,
-        };
-        let mut regions = Vec::new();
-        for r in c
-            .get("regions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            regions.push(r.as_str().unwrap_or_default().parse::<Region>()?);
-        }
-        config.endpoints = Endpoints::agora(area, &regions);
-    }
-    if let Some(r) = c.get("retry") {
-        let d = RetryPolicy::default();
-        config.retry = RetryPolicy {
-            max_attempts: r
-                .get("max_attempts")
-                .and_then(Value::as_u64)
-                .map_or(d.max_attempts, |v| v as u32),
-            base_delay: ms(r, "base_delay_ms").unwrap_or(d.base_delay),
-            max_delay: ms(r, "max_delay_ms").unwrap_or(d.max_delay),
-            max_elapsed: ms(r, "max_elapsed_ms").unwrap_or(d.max_elapsed),
-            max_retry_after: ms(r, "max_retry_after_ms").unwrap_or(d.max_retry_after),
-            sticky_fallback: ms(r, "sticky_fallback_ms").unwrap_or(d.sticky_fallback),
-        };
-    }
-    if let Some(r) = c.get("rate_limit") {
-        if let Some(limit) = r.get("limit").and_then(Value::as_u64) {
-            config.rate_limit = limit as u32;
-        }
-        if let Some(window) = ms(r, "window_ms") {
-            config.rate_window = window;
-        }
-    }
-    if let Some(cap) = c.get("max_body_bytes").and_then(Value::as_u64) {
-        config.max_body_bytes = cap as usize;
-    }
-    Ok(config)
-}
-
-fn headers_from_json(app_id: &str, a: &Value) -> Result<Vec<(String, String)>, Error> {
-    let s = |k: &str| {
-        a.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let n = |k: &str| a.get(k).and_then(Value::as_u64).unwrap_or_default();
-    let (creds, now, salt) = match a.get("type").and_then(Value::as_str).unwrap_or_default() {
-        "basic" => (
-            Credentials::basic(s("customer_id"), s("customer_secret"))?,
-            0,
-            0,
-        ),
-        "token" => (Credentials::token(s("token"))?, 0, 0),
-        "legacy_token" => (Credentials::legacy_token(s("token"), s("uid"))?, 0, 0),
-        "minted" => {
-            let mut m = MintedToken::new(
-                app_id,
-                s("app_certificate"),
-                s("user_id"),
-                Duration::from_secs(n("lifetime_secs")),
-            )?;
-            if a.get("legacy").and_then(Value::as_bool).unwrap_or(false) {
-                m = m.legacy();
-            }
-            (Credentials::Minted(m), n("now_unix"), n("salt") as u32)
-        }
-        _ => {
-            return Err(Error::invalid_input(
-                "auth.type",
-                "must be basic, token, legacy_token or minted",
-            ));
-        }
-    };
-    creds.headers(now, salt)
-}
 
 /// Shared state of several exchanges (one client: rate limiter and failover
 /// memory), built from a vector's `config` and `auth` objects.
@@ -199,17 +103,6 @@ fn user_value(e: agora_rtm_rest::UserEvent) -> Value {
 fn channel_value(e: agora_rtm_rest::ChannelEvent) -> Value {
     let e = channel_event(e);
     json!({"channelId": e.channel_id, "userId": e.user_id, "kind": e.kind, "ms": e.ms})
-}
-
-fn transport_kind(kind: &str) -> TransportErrorKind {
-    match kind {
-        "dns" => TransportErrorKind::Dns,
-        "connect" => TransportErrorKind::Connect,
-        "timeout" => TransportErrorKind::Timeout,
-        "interrupted" => TransportErrorKind::Interrupted,
-        "body_too_large" => TransportErrorKind::BodyTooLarge,
-        _ => TransportErrorKind::Other,
-    }
 }
 
 fn instant(now_ms: i64) -> Instant {

@@ -3,14 +3,15 @@
 //! every decision is `agora_rtm_rest::protocol::Exchange`'s).
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use agora_rtm_rest::protocol::{
-    Area, Config, Credentials, Endpoints, EventsPage, Exchange as RustExchange, HttpRequest,
-    HttpResponse, Instant, MintedToken, ReadChannelEvents, ReadUserEvents, Region, RetryPolicy,
-    Shared, Step, TransportError, TransportErrorKind,
+use agora_rtm_rest::protocol::vectors::{
+    auth_headers_from_json as auth_headers, config_from_json as build_config, transport_error_kind,
 };
-use agora_rtm_rest::{ChannelEvent as RustChannelEvent, Error, UserEvent as RustUserEvent};
+use agora_rtm_rest::protocol::{
+    Config, EventsPage, Exchange as RustExchange, HttpRequest, HttpResponse, Instant,
+    ReadChannelEvents, ReadUserEvents, Shared, Step, TransportError,
+};
+use agora_rtm_rest::{ChannelEvent as RustChannelEvent, UserEvent as RustUserEvent};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use serde_json::Value;
@@ -21,95 +22,6 @@ use crate::types::{ChannelEventsPage, UserEventsPage};
 fn to_json(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     let text: String = py.import("json")?.call_method1("dumps", (v,))?.extract()?;
     serde_json::from_str(&text).map_err(|e| invalid_input(py, "config", e.to_string()))
-}
-
-fn ms(v: &Value, key: &str) -> Option<Duration> {
-    v.get(key)
-        .and_then(Value::as_u64)
-        .map(Duration::from_millis)
-}
-
-/// A protocol `Config` from the vectors' `config` object.
-fn build_config(c: &Value) -> Result<Config, Error> {
-    let app_id = c["app_id"].as_str().unwrap_or("demo");
-    let mut config = Config::new(app_id)?;
-    if let Some(urls) = c.get("base_urls").and_then(Value::as_array) {
-        let urls: Vec<&str> = urls.iter().filter_map(Value::as_str).collect();
-        config.endpoints =
-            Endpoints::custom(urls, c["allow_insecure_http"].as_bool().unwrap_or(false))?;
-    } else {
-        let area = match c.get("area").and_then(Value::as_str) {
-            Some("mainland_china") => Area::MainlandChina,
-            _ => Area::Global,
-        };
-        let mut regions = Vec::new();
-        for r in c
-            .get("regions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            regions.push(r.as_str().unwrap_or_default().parse::<Region>()?);
-        }
-        config.endpoints = Endpoints::agora(area, &regions);
-    }
-    if let Some(r) = c.get("retry") {
-        let d = RetryPolicy::default();
-        config.retry = RetryPolicy {
-            max_attempts: r
-                .get("max_attempts")
-                .and_then(Value::as_u64)
-                .map_or(d.max_attempts, |v| u32::try_from(v).unwrap_or(u32::MAX)),
-            base_delay: ms(r, "base_delay_ms").unwrap_or(d.base_delay),
-            max_delay: ms(r, "max_delay_ms").unwrap_or(d.max_delay),
-            max_elapsed: ms(r, "max_elapsed_ms").unwrap_or(d.max_elapsed),
-            max_retry_after: ms(r, "max_retry_after_ms").unwrap_or(d.max_retry_after),
-            sticky_fallback: ms(r, "sticky_fallback_ms").unwrap_or(d.sticky_fallback),
-        };
-    }
-    if let Some(r) = c.get("rate_limit") {
-        config.rate_limit = r["limit"]
-            .as_u64()
-            .map_or(config.rate_limit, |v| u32::try_from(v).unwrap_or(u32::MAX));
-        config.rate_window = ms(r, "window_ms").unwrap_or(config.rate_window);
-    }
-    if let Some(cap) = c.get("max_body_bytes").and_then(Value::as_u64) {
-        config.max_body_bytes = usize::try_from(cap).unwrap_or(usize::MAX);
-    }
-    Ok(config)
-}
-
-/// Auth headers from the vectors' `auth` object (minted tokens at its fixed
-/// `now_unix` and `salt`).
-fn auth_headers(app_id: &str, a: &Value) -> Result<Vec<(String, String)>, Error> {
-    let s = |k: &str| a[k].as_str().unwrap_or_default().to_owned();
-    let (creds, now, salt) = match a["type"].as_str().unwrap_or_default() {
-        "basic" => (
-            Credentials::basic(s("customer_id"), s("customer_secret"))?,
-            0,
-            0,
-        ),
-        "token" => (Credentials::token(s("token"))?, 0, 0),
-        "legacy_token" => (Credentials::legacy_token(s("token"), s("uid"))?, 0, 0),
-        "minted" => {
-            let mut m = MintedToken::new(
-                app_id,
-                s("app_certificate"),
-                s("user_id"),
-                Duration::from_secs(a["lifetime_secs"].as_u64().unwrap_or(0)),
-            )?;
-            if a["legacy"].as_bool().unwrap_or(false) {
-                m = m.legacy();
-            }
-            (
-                Credentials::Minted(m),
-                a["now_unix"].as_u64().unwrap_or(0),
-                u32::try_from(a["salt"].as_u64().unwrap_or(0)).unwrap_or(0),
-            )
-        }
-        _ => return Err(Error::invalid_input("auth.type", "unknown auth type")),
-    };
-    creds.headers(now, salt)
 }
 
 /// A client's shared exchange state (rate limiter, failover memory) with its
@@ -374,14 +286,7 @@ impl Exchange {
     /// The request failed at the network level (`kind`: dns, connect, timeout,
     /// interrupted, body_too_large, other) at `now_ms`.
     fn on_transport_error(&self, py: Python<'_>, kind: &str, now_ms: u64) -> PyResult<Py<PyAny>> {
-        let kind = match kind {
-            "dns" => TransportErrorKind::Dns,
-            "connect" => TransportErrorKind::Connect,
-            "timeout" => TransportErrorKind::Timeout,
-            "interrupted" => TransportErrorKind::Interrupted,
-            "body_too_large" => TransportErrorKind::BodyTooLarge,
-            _ => TransportErrorKind::Other,
-        };
+        let kind = transport_error_kind(kind);
         let err = TransportError::new(kind, "scripted");
         let now = Instant::from_millis(now_ms);
         self.drive(py, move |ex| match ex {

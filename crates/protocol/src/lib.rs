@@ -31,6 +31,7 @@ pub mod presence;
 pub mod rng;
 pub mod time;
 pub mod token;
+pub mod vectors;
 pub mod watch;
 
 pub use auth::{Credentials, MintedToken, Secret, TokenScheme};

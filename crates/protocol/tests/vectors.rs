@@ -31,89 +31,11 @@ fn load_group(group: &str) -> Vec<Value> {
         .collect()
 }
 
-fn ms(v: &Value, key: &str) -> Option<Duration> {
-    v.get(key)
-        .and_then(Value::as_u64)
-        .map(Duration::from_millis)
-}
-
-fn build_config(c: &Value) -> Result<Config, Error> {
-    let app_id = c["app_id"].as_str().unwrap_or("demo");
-    let mut config = Config::new(app_id)?;
-    if let Some(urls) = c.get("base_urls").and_then(Value::as_array) {
-        let urls: Vec<&str> = urls.iter().filter_map(Value::as_str).collect();
-        config.endpoints =
-            Endpoints::custom(urls, c["allow_insecure_http"].as_bool().unwrap_or(false))?;
-    } else {
-        let area = match c.get("area").and_then(Value::as_str) {
-            Some("mainland_china") => Area::MainlandChina,
-            _ => Area::Global,
-        };
-        let regions: Vec<Region> = c
-            .get("regions")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .map(|r| r.as_str().unwrap().parse().unwrap())
-                    .collect()
-            })
-            .unwrap_or_default();
-        config.endpoints = Endpoints::agora(area, &regions);
-    }
-    if let Some(r) = c.get("retry") {
-        let d = RetryPolicy::default();
-        config.retry = RetryPolicy {
-            max_attempts: r
-                .get("max_attempts")
-                .and_then(Value::as_u64)
-                .map_or(d.max_attempts, |v| v as u32),
-            base_delay: ms(r, "base_delay_ms").unwrap_or(d.base_delay),
-            max_delay: ms(r, "max_delay_ms").unwrap_or(d.max_delay),
-            max_elapsed: ms(r, "max_elapsed_ms").unwrap_or(d.max_elapsed),
-            max_retry_after: ms(r, "max_retry_after_ms").unwrap_or(d.max_retry_after),
-            sticky_fallback: ms(r, "sticky_fallback_ms").unwrap_or(d.sticky_fallback),
-        };
-    }
-    if let Some(r) = c.get("rate_limit") {
-        config.rate_limit = r["limit"].as_u64().unwrap() as u32;
-        config.rate_window = ms(r, "window_ms").unwrap();
-    }
-    if let Some(cap) = c.get("max_body_bytes").and_then(Value::as_u64) {
-        config.max_body_bytes = cap as usize;
-    }
-    Ok(config)
-}
-
-fn auth_headers(app_id: &str, a: &Value) -> Result<Vec<(String, String)>, Error> {
-    let s = |k: &str| a[k].as_str().unwrap_or_default().to_owned();
-    let (creds, now, salt) = match a["type"].as_str().unwrap() {
-        "basic" => (
-            Credentials::basic(s("customer_id"), s("customer_secret"))?,
-            0,
-            0,
-        ),
-        "token" => (Credentials::token(s("token"))?, 0, 0),
-        "legacy_token" => (Credentials::legacy_token(s("token"), s("uid"))?, 0, 0),
-        "minted" => {
-            let mut m = MintedToken::new(
-                app_id,
-                s("app_certificate"),
-                s("user_id"),
-                Duration::from_secs(a["lifetime_secs"].as_u64().unwrap()),
-            )?;
-            if a["legacy"].as_bool().unwrap_or(false) {
-                m = m.legacy();
-            }
-            (
-                Credentials::Minted(m),
-                a["now_unix"].as_u64().unwrap(),
-                a["salt"].as_u64().unwrap() as u32,
-            )
-        }
-        other => panic!("unknown auth type {other}"),
-    };
-    creds.headers(now, salt)
-}
+// The case's config and auth objects are read by the SDK's own `vectors` module
+// (the same code every binding's runner calls).
+use agora_rtm_rest_protocol::vectors::{
+    auth_headers_from_json as auth_headers, config_from_json as build_config,
+};
 
 enum AnyExchange {
     User(Exchange<ReadUserEvents>),
@@ -405,14 +327,9 @@ fn run_flow(case: &Value) {
             match call {
                 "response" => ex.response(http_response(&step["response"]), now),
                 "transport_error" => {
-                    let kind = match step["kind"].as_str().unwrap() {
-                        "dns" => TransportErrorKind::Dns,
-                        "connect" => TransportErrorKind::Connect,
-                        "timeout" => TransportErrorKind::Timeout,
-                        "interrupted" => TransportErrorKind::Interrupted,
-                        "body_too_large" => TransportErrorKind::BodyTooLarge,
-                        _ => TransportErrorKind::Other,
-                    };
+                    let kind = agora_rtm_rest_protocol::vectors::transport_error_kind(
+                        step["kind"].as_str().unwrap(),
+                    );
                     ex.transport_error(TransportError::new(kind, "scripted"), now)
                 }
                 "wait_elapsed" => ex.wait_elapsed(now),
