@@ -71,8 +71,34 @@ async fn watcher_survives_faults_without_duplicates_or_unreported_loss() {
                 n += 5;
                 let second = start.elapsed().as_secs();
                 let burst = second % 5 == 4;
+                // The fault rates are probabilities and a short run makes only a few dozen
+                // reads, so a run could by chance see no lost response at all. Once two
+                // seconds have passed, every fault kind not yet seen is forced until the
+                // emulator has produced it once, so every run exercises all of them.
+                let stats = emu.stats();
+                let app = &stats.apps["soak"];
+                let lost = Feed::ALL
+                    .iter()
+                    .map(|f| app.total(*f).lost_responses)
+                    .sum::<u64>();
+                let force = start.elapsed() > Duration::from_secs(2);
+                let force_lost = force && lost == 0;
+                let force_408 = force && !force_lost && app.faults.timeouts == 0;
+                let force_429 = force && !force_lost && !force_408 && app.rate_limited == 0;
                 emu.set_faults(Faults {
-                    p_429: if burst { 0.8 } else { 0.0 },
+                    p_429: if burst || force_429 { 0.8 } else { 0.0 },
+                    p_408: if force_lost {
+                        0.0
+                    } else if force_408 {
+                        1.0
+                    } else {
+                        emu_faults.p_408
+                    },
+                    p_lost_response: if force_lost {
+                        1.0
+                    } else {
+                        emu_faults.p_lost_response
+                    },
                     ..emu_faults.clone()
                 });
             }
