@@ -309,6 +309,80 @@ pub struct Config {
     pub rate_window: Duration,
     /// Largest response body accepted.
     pub max_body_bytes: usize,
+    /// Client-side limits of the other operation families (messages, history).
+    pub family_limits: FamilyLimits,
+}
+
+/// The service's rate limits are per app id and per family of operations
+/// (SPEC sections 3-6); each family has its own client-side limiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RateFamily {
+    /// The two event feeds together (10 per second).
+    Events,
+    /// Peer and channel messages together (500 per second).
+    Messages,
+    /// The legacy (RTM 1.x) history endpoints (10 per second).
+    LegacyHistory,
+    /// Signaling 2.x history (60 per second).
+    HistoryV2,
+}
+
+impl RateFamily {
+    /// Every family.
+    pub const ALL: [RateFamily; 4] = [
+        RateFamily::Events,
+        RateFamily::Messages,
+        RateFamily::LegacyHistory,
+        RateFamily::HistoryV2,
+    ];
+
+    /// The stable snake_case name (`events`, `messages`, `legacy_history`, `history_v2`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RateFamily::Events => "events",
+            RateFamily::Messages => "messages",
+            RateFamily::LegacyHistory => "legacy_history",
+            RateFamily::HistoryV2 => "history_v2",
+        }
+    }
+}
+
+impl std::str::FromStr for RateFamily {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        RateFamily::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "rate family",
+                    format!("{s:?} is not one of events, messages, legacy_history, history_v2"),
+                )
+            })
+    }
+}
+
+/// Limits (requests per window) of the families other than the event feeds,
+/// whose limit is [`Config::rate_limit`] per [`Config::rate_window`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FamilyLimits {
+    /// Peer and channel messages (default 500 per 1.005 s).
+    pub messages: (u32, Duration),
+    /// Legacy history (default 10 per 1.005 s).
+    pub legacy_history: (u32, Duration),
+    /// Signaling 2.x history (default 60 per 1.005 s).
+    pub history_v2: (u32, Duration),
+}
+
+impl Default for FamilyLimits {
+    fn default() -> Self {
+        let window = Duration::from_millis(1005);
+        FamilyLimits {
+            messages: (500, window),
+            legacy_history: (10, window),
+            history_v2: (60, window),
+        }
+    }
 }
 
 impl Config {
@@ -323,6 +397,7 @@ impl Config {
             rate_limit: 10,
             rate_window: Duration::from_millis(1005),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            family_limits: FamilyLimits::default(),
         })
     }
 
@@ -341,6 +416,36 @@ impl Config {
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// The limit and window of a family of operations.
+    ///
+    /// ```
+    /// use agora_rtm_rest_protocol::{Config, RateFamily};
+    /// let c = Config::new("demo").unwrap();
+    /// assert_eq!(c.limit_of(RateFamily::Events).0, 10);
+    /// assert_eq!(c.limit_of(RateFamily::Messages).0, 500);
+    /// ```
+    pub fn limit_of(&self, family: RateFamily) -> (u32, Duration) {
+        match family {
+            RateFamily::Events => (self.rate_limit, self.rate_window),
+            RateFamily::Messages => self.family_limits.messages,
+            RateFamily::LegacyHistory => self.family_limits.legacy_history,
+            RateFamily::HistoryV2 => self.family_limits.history_v2,
+        }
+    }
+
+    /// Sets the limit and window of a family of operations.
+    pub fn set_limit_of(&mut self, family: RateFamily, limit: u32, window: Duration) {
+        match family {
+            RateFamily::Events => {
+                self.rate_limit = limit;
+                self.rate_window = window;
+            }
+            RateFamily::Messages => self.family_limits.messages = (limit, window),
+            RateFamily::LegacyHistory => self.family_limits.legacy_history = (limit, window),
+            RateFamily::HistoryV2 => self.family_limits.history_v2 = (limit, window),
+        }
     }
 
     /// The URL of `path` (which starts with `/`) on `endpoint`.

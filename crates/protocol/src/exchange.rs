@@ -20,7 +20,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::config::{Config, EndpointRole};
+use crate::config::{Config, EndpointRole, FamilyLimits, RateFamily};
 use crate::error::{Error, TransportError, TransportErrorKind, body_excerpt};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::limiter::RateLimiter;
@@ -40,11 +40,65 @@ pub enum Step<T> {
     Done(Result<T, Error>),
 }
 
+/// One client-side limiter per [`RateFamily`]. Cheap to clone (the limiters are
+/// shared).
+#[derive(Debug, Clone)]
+pub struct Limiters {
+    /// The event feeds.
+    pub events: Arc<Mutex<RateLimiter>>,
+    /// Peer and channel messages.
+    pub messages: Arc<Mutex<RateLimiter>>,
+    /// Legacy history.
+    pub legacy_history: Arc<Mutex<RateLimiter>>,
+    /// Signaling 2.x history.
+    pub history_v2: Arc<Mutex<RateLimiter>>,
+}
+
+impl Limiters {
+    /// Fresh limiters with the limits of `config`.
+    pub fn new(config: &Config) -> Self {
+        let make = |family| {
+            let (limit, window) = config.limit_of(family);
+            Arc::new(Mutex::new(RateLimiter::new(limit, window)))
+        };
+        Limiters {
+            events: make(RateFamily::Events),
+            messages: make(RateFamily::Messages),
+            legacy_history: make(RateFamily::LegacyHistory),
+            history_v2: make(RateFamily::HistoryV2),
+        }
+    }
+
+    /// The given event-feed limiter and fresh limiters with `limits` for the
+    /// other families.
+    pub fn around(events: Arc<Mutex<RateLimiter>>, limits: &FamilyLimits) -> Self {
+        let make = |(limit, window): (u32, Duration)| {
+            Arc::new(Mutex::new(RateLimiter::new(limit, window)))
+        };
+        Limiters {
+            events,
+            messages: make(limits.messages),
+            legacy_history: make(limits.legacy_history),
+            history_v2: make(limits.history_v2),
+        }
+    }
+
+    /// The limiter of `family`.
+    pub fn get(&self, family: RateFamily) -> &Arc<Mutex<RateLimiter>> {
+        match family {
+            RateFamily::Events => &self.events,
+            RateFamily::Messages => &self.messages,
+            RateFamily::LegacyHistory => &self.legacy_history,
+            RateFamily::HistoryV2 => &self.history_v2,
+        }
+    }
+}
+
 /// State shared by every exchange of one client (and its clones): the rate
-/// limiter and the failover memory. Cheap to clone.
+/// limiters and the failover memory. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Shared {
-    limiter: Arc<Mutex<RateLimiter>>,
+    limiters: Limiters,
     failover: Arc<Mutex<FailoverState>>,
 }
 
@@ -61,26 +115,34 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    /// Shared state with a limiter built from `config` (`rate_limit` per `rate_window`).
+    /// Shared state with limiters built from `config` (one per [`RateFamily`]).
     pub fn new(config: &Config) -> Self {
-        Shared::with_limiter(Arc::new(Mutex::new(RateLimiter::new(
-            config.rate_limit,
-            config.rate_window,
-        ))))
+        Shared::with_limiters(Limiters::new(config))
     }
 
-    /// Shared state around an existing limiter (to share one limit between
-    /// clients of the same app id).
+    /// Shared state around an existing event-feed limiter (to share one limit
+    /// between clients of the same app id); the other families get fresh
+    /// limiters with the default limits.
     pub fn with_limiter(limiter: Arc<Mutex<RateLimiter>>) -> Self {
+        Shared::with_limiters(Limiters::around(limiter, &FamilyLimits::default()))
+    }
+
+    /// Shared state around existing limiters.
+    pub fn with_limiters(limiters: Limiters) -> Self {
         Shared {
-            limiter,
+            limiters,
             failover: Arc::default(),
         }
     }
 
-    /// The limiter, to share it further.
+    /// The event-feed limiter, to share it further.
     pub fn limiter(&self) -> Arc<Mutex<RateLimiter>> {
-        self.limiter.clone()
+        self.limiters.events.clone()
+    }
+
+    /// Every limiter, to share them further.
+    pub fn limiters(&self) -> Limiters {
+        self.limiters.clone()
     }
 
     /// The host index new exchanges start on at `now`.
@@ -273,8 +335,8 @@ impl<O: Operation> Exchange<O> {
                 if let Error::RateLimited { retry_after, .. } = &error {
                     self.report.server_rate_limited += 1;
                     // Everyone sharing the limiter backs off together.
-                    let pause = retry_after.unwrap_or(self.config.rate_window);
-                    lock(&self.shared.limiter)
+                    let pause = retry_after.unwrap_or(self.config.limit_of(self.op.family()).1);
+                    lock(self.shared.limiters.get(self.op.family()))
                         .pause_until(now + pause.min(self.config.retry.max_retry_after));
                 }
                 self.on_failure(error, false, now)
@@ -357,7 +419,7 @@ impl<O: Operation> Exchange<O> {
     }
 
     fn try_send(&mut self, now: Instant) -> Step<O::Output> {
-        let acquired = lock(&self.shared.limiter).try_acquire(now);
+        let acquired = lock(self.shared.limiters.get(self.op.family())).try_acquire(now);
         if let Err(wait) = acquired {
             self.report.limiter_waits += 1;
             self.state = State::AwaitingSlot;
@@ -380,7 +442,7 @@ impl<O: Operation> Exchange<O> {
         }
         let request = HttpRequest {
             method: self.op.method(),
-            url: self.config.url(endpoint, &self.op.path()),
+            url: self.op.url(&self.config, endpoint),
             headers,
             body,
         };

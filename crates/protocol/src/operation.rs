@@ -1,5 +1,6 @@
 //! Operations: what to send and how to read the answer. One type per API call.
 
+use crate::config::{Config, Endpoint, RateFamily};
 use crate::error::Error;
 use crate::http::{HttpResponse, Method};
 use crate::models::{ChannelEvent, EventsPage, Feed, UserEvent};
@@ -24,6 +25,17 @@ pub trait Operation {
     /// The JSON body, if any.
     fn body(&self) -> Option<Vec<u8>> {
         None
+    }
+
+    /// The family whose rate limit the call counts against (default: the event feeds).
+    fn family(&self) -> RateFamily {
+        RateFamily::Events
+    }
+
+    /// The absolute URL on `endpoint`; by default the project base URL
+    /// (`{root}/dev/v2/project/{appid}`) followed by [`path`](Self::path).
+    fn url(&self, config: &Config, endpoint: &Endpoint) -> String {
+        config.url(endpoint, &self.path())
     }
 
     /// Reads the response (any status).

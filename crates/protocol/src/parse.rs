@@ -13,15 +13,23 @@ use crate::error::{Error, body_excerpt};
 use crate::http::HttpResponse;
 use crate::models::{ChannelEvent, ChannelEventKind, EventsPage, UserEvent, UserEventKind};
 
+/// A request id as the service sends it: text or a number.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum RequestId {
+pub(crate) enum RequestId {
     Text(String),
     Number(u64),
 }
 
 impl RequestId {
-    fn into_string(self) -> String {
+    pub(crate) fn to_text(&self) -> String {
+        match self {
+            RequestId::Text(s) => s.clone(),
+            RequestId::Number(n) => n.to_string(),
+        }
+    }
+
+    pub(crate) fn into_string(self) -> String {
         match self {
             RequestId::Text(s) => s,
             RequestId::Number(n) => n.to_string(),
@@ -172,6 +180,28 @@ fn parse_page<E: for<'de> Deserialize<'de>>(
         ));
     };
     Ok((request_id.unwrap_or_default(), events))
+}
+
+/// Decodes a 2xx JSON body into `T`, or a decode error that says whether the body
+/// was malformed JSON or not JSON at all.
+pub(crate) fn json_body<T: for<'de> Deserialize<'de>>(response: &HttpResponse) -> Result<T, Error> {
+    serde_json::from_slice(&response.body).map_err(|e| {
+        let reason = if looks_like_json(&response.body) {
+            format!("malformed JSON: {e}")
+        } else {
+            "the body is not JSON (a gateway or proxy page?)".to_owned()
+        };
+        decode(response, salvage_request_id(&response.body), reason)
+    })
+}
+
+/// A decode error for `response`.
+pub(crate) fn decode_error(
+    response: &HttpResponse,
+    request_id: Option<String>,
+    reason: String,
+) -> Error {
+    decode(response, request_id, reason)
 }
 
 fn looks_like_json(body: &[u8]) -> bool {
