@@ -278,6 +278,194 @@ steps = [
 ]
 flow("server_429_pauses_everyone", "A 429 pauses the shared limiter, so another feed's request waits too", cfg, steps)
 
+# ---------------- messages and history (SPEC sections 4-6) ----------------
+PROJ = "http://127.0.0.1:8080/dev/v2/project/demo"
+CT = {"content-type": "application/json;charset=utf-8"}
+def peer(**kw): return dict({"name": "send_peer_message", "from": "server", "to": "alice", "payload": "hello"}, **kw)
+def chan(**kw): return dict({"name": "send_channel_message", "from": "server", "channel": "lobby", "payload": "hello"}, **kw)
+T0, T1 = 1564622530, 1564623130  # 2019-08-01T01:22:10Z .. 2019-08-01T01:32:10Z
+def hq(name="create_history_query", **kw): return dict({"name": name, "source": "alice", "destination": "bob", "start_time": T0, "end_time": T1}, **kw)
+def v2(name="history_v2", **kw): return dict({"name": name, "user_id": "server", "channel_type": "message", "channel": "lobby"}, **kw)
+V2URL = "http://127.0.0.1:8080/rtm/v2/history/demo/userId/server/channelType/message/channel/lobby"
+
+case("requests", "send_peer_message", "A peer message is a POST with wait_for_ack in the query and the documented body",
+     config=LOCAL, auth=BASIC, operation=peer(wait_for_ack=True, store_in_history=True),
+     expect={"method": "POST", "url": PROJ + "/rtm/users/server/peer_messages?wait_for_ack=true", "headers": dict(CT, authorization=B("customer:s3cret")),
+             "body": {"destination": "alice", "payload": "hello", "enable_offline_messaging": False, "enable_historical_messaging": True}})
+case("requests", "send_peer_message_encodes_user", "User ids with spaces and '#' or '?' are percent-encoded in the path",
+     config=LOCAL, auth=BASIC, operation=peer(**{"from": "a b#c?d"}),
+     expect={"method": "POST", "url": PROJ + "/rtm/users/a%20b%23c%3Fd/peer_messages?wait_for_ack=false"})
+case("requests", "send_channel_message", "A channel message is a POST with channel_name in the body",
+     config=LOCAL, auth={"type": "token", "token": T007}, operation=chan(),
+     expect={"method": "POST", "url": PROJ + "/rtm/users/server/channel_messages", "headers": dict(CT, authorization="agora token=" + T007),
+             "body": {"channel_name": "lobby", "payload": "hello", "enable_historical_messaging": False}})
+case("requests", "create_history_query", "A legacy history query sends UTC ISO-8601 times and always sends order",
+     config=LOCAL, auth=BASIC, operation=hq(limit=50, order="desc", offset=100),
+     expect={"method": "POST", "url": PROJ + "/rtm/message/history/query", "headers": CT,
+             "body": {"filter": {"source": "alice", "destination": "bob", "start_time": "2019-08-01T01:22:10Z", "end_time": "2019-08-01T01:32:10Z"},
+                      "offset": 100, "limit": 50, "order": "desc"}})
+case("requests", "create_history_query_destination_only", "A channel is only ever a destination; the absent source is not sent",
+     config=LOCAL, auth=BASIC, operation={"name": "create_history_query", "destination": "lobby", "start_time": T0, "end_time": T1},
+     expect={"method": "POST", "url": PROJ + "/rtm/message/history/query",
+             "body": {"filter": {"destination": "lobby", "start_time": "2019-08-01T01:22:10Z", "end_time": "2019-08-01T01:32:10Z"}, "offset": 0, "limit": 20, "order": "asc"}})
+case("requests", "fetch_history_query", "A handle with '+' and '=' is kept in the path",
+     config=LOCAL, auth=BASIC, operation={"name": "fetch_history_query", "handle": "aGVsbG8+d29ybGQ="},
+     expect={"method": "GET", "url": PROJ + "/rtm/message/history/query/aGVsbG8+d29ybGQ=", "body": None})
+case("requests", "count_history", "The count sends the filter as percent-encoded query parameters",
+     config=LOCAL, auth=BASIC, operation=hq("count_history_once", source="a&b"),
+     expect={"method": "GET", "url": PROJ + "/rtm/message/history/count?source=a%26b&destination=bob&start_time=2019-08-01T01:22:10Z&end_time=2019-08-01T01:32:10Z"})
+case("requests", "history_v2", "Signaling 2.x history is below the host root, not the project base URL",
+     config=LOCAL, auth={"type": "token", "token": T007}, operation=v2(start=1700000000500, end=1700000000000, message_count=20),
+     expect={"method": "GET", "url": V2URL + "?start=1700000000500&end=1700000000000&messageCount=20", "headers": {"authorization": "agora token=" + T007}, "body": None})
+case("requests", "history_v2_peer", "channelType user reads the peer conversation with another user",
+     config={"app_id": "demo", "area": "mainland_china"}, auth=BASIC, operation=v2(channel_type="user", channel="alice"),
+     expect={"method": "GET", "url": "https://api.sd-rtn.com/rtm/v2/history/demo/userId/server/channelType/user/channel/alice?messageCount=100"})
+# every validation rule, refused before any request
+refusals = [
+    ("refuse_empty_sender", "An empty sender", peer(**{"from": ""}), "from"),
+    ("refuse_long_receiver", "A receiver of 65 characters", peer(to="a" * 65), "to"),
+    ("refuse_bad_character", "A character outside the allowed set ('/')", chan(channel="a/b"), "channel"),
+    ("refuse_non_ascii", "A non-ASCII character", peer(to="zoë"), "to"),
+    ("refuse_leading_space", "A leading space", peer(to=" alice"), "to"),
+    ("refuse_trailing_space", "A trailing space", chan(channel="lobby "), "channel"),
+    ("refuse_empty_payload", "An empty payload", peer(payload=""), "payload"),
+    ("refuse_oversized_payload", "A payload over 32 KB", chan(payload="x" * (32 * 1024 + 1)), "payload"),
+    ("refuse_history_no_party", "A history query with neither source nor destination", {"name": "create_history_query", "start_time": T0, "end_time": T1}, "source"),
+    ("refuse_history_bad_source", "A history source breaking the id rules", hq(source="bad/id"), "source"),
+    ("refuse_history_start_after_end", "start_time after end_time", hq(start_time=T1, end_time=T0), "start_time"),
+    ("refuse_history_milliseconds", "Times given in milliseconds (year > 9999)", hq(start_time=T0 * 1000, end_time=T1 * 1000), "end_time"),
+    ("refuse_history_limit", "A limit other than 20, 50 or 100", hq(limit=30), "limit"),
+    ("refuse_history_order", "An order other than asc or desc", hq(order="newest"), "order"),
+    ("refuse_v2_message_count_zero", "messageCount 0", v2(message_count=0), "message_count"),
+    ("refuse_v2_message_count_101", "messageCount over 100", v2(message_count=101), "message_count"),
+    ("refuse_v2_end_after_start", "end after start (history is read backwards)", v2(start=10, end=20), "end"),
+    ("refuse_v2_channel_type", "A channel type other than message or user", v2(channel_type="group"), "channel_type"),
+    ("refuse_v2_bad_user", "A v2 user id breaking the id rules", v2(user_id=""), "user_id"),
+]
+for name, desc, op, field in refusals:
+    case("requests", name, desc + " is refused before anything is sent, naming the field",
+         config=LOCAL, auth=BASIC, operation=op, expect={"error": {"kind": "invalid_input", "field": field}})
+
+ok = lambda **kw: json.dumps(dict({"result": "success"}, **kw))
+case("responses", "peer_delivered", "wait_for_ack to an online user: message_delivered",
+     operation=peer(wait_for_ack=True), response=resp(200, ok(request_id="r1", code="message_delivered")),
+     expect={"ok": {"request_id": "r1", "outcome": "message_delivered"}})
+case("responses", "peer_offline_without_result", "An offline receiver may come back without result",
+     operation=peer(wait_for_ack=True), response=resp(200, json.dumps({"request_id": "r2", "code": "message_offline"})),
+     expect={"ok": {"request_id": "r2", "outcome": "message_offline"}})
+case("responses", "peer_offline_legacy_code", "The older peer_offline code means message_offline",
+     operation=peer(wait_for_ack=True), response=resp(200, ok(request_id="r3", code="peer_offline")),
+     expect={"ok": {"outcome": "message_offline"}})
+case("responses", "channel_sent_without_code", "A channel message answer may lack code: message_sent",
+     operation=chan(), response=resp(200, ok(request_id="r4")),
+     expect={"ok": {"request_id": "r4", "outcome": "message_sent"}})
+case("responses", "message_result_failed", "result failed on a 200 is a decode error",
+     operation=chan(), response=resp(200, json.dumps({"result": "failed", "request_id": "r5"})),
+     expect={"error": {"kind": "decode", "status": 200, "request_id": "r5"}})
+case("responses", "message_401_wrong_user", "A 401 for a token of another user is an auth error",
+     operation=peer(), response=resp(401, json.dumps({"message": "invalid token"})),
+     expect={"error": {"kind": "auth", "status": 401, "message_contains": "invalid token"}})
+case("responses", "history_created", "The handle is taken from location",
+     operation=hq(), response=resp(200, ok(offset=0, limit=20, order="asc", location="~/rtm/message/history/query/YWJj+ZA==")),
+     expect={"ok": {"handle": "YWJj+ZA=="}})
+case("responses", "history_created_without_location", "A created query without location is a decode error",
+     operation=hq(), response=resp(200, ok(offset=0)),
+     expect={"error": {"kind": "decode", "message_contains": "handle"}})
+M = [{"src": "alice", "dst": "bob", "message_type": "peer_message", "payload": "hi", "ms": 1564622531000},
+     {"src": "alice", "dst": "lobby", "message_type": "channel_message", "payload": "all", "ms": 1564622532000}]
+case("responses", "history_in_progress", "code in progress: not ready yet",
+     operation={"name": "fetch_history_query", "handle": "h"}, response=resp(200, ok(code="in progress", messages=[])),
+     expect={"ok": {"code": "in progress"}})
+case("responses", "history_ok", "code ok: the messages, with their kinds",
+     operation={"name": "fetch_history_query", "handle": "h"}, response=resp(200, ok(code="ok", messages=M)),
+     expect={"ok": {"code": "ok", "messages": M}})
+case("responses", "history_expired_410", "410: the handle expired (an API error with status 410)",
+     operation={"name": "fetch_history_query", "handle": "h"}, response=resp(410, json.dumps({"result": "failed", "message": "query expired"})),
+     expect={"error": {"kind": "api", "status": 410, "message_contains": "expired"}})
+case("responses", "history_unknown_code", "An unknown code is a decode error",
+     operation={"name": "fetch_history_query", "handle": "h"}, response=resp(200, ok(code="queued")),
+     expect={"error": {"kind": "decode"}})
+case("responses", "count_in_progress", "A count may be in progress",
+     operation=hq("count_history_once"), response=resp(200, ok(code="in progress")),
+     expect={"ok": {"code": "in progress"}})
+case("responses", "count_ok", "A count",
+     operation=hq("count_history_once"), response=resp(200, ok(code="ok", count=123)),
+     expect={"ok": {"code": "ok", "count": 123}})
+V2M = [{"messageType": "STRING", "message": "Hello", "customType": "text", "publisher": "Tony", "timestamp": 1234567890},
+       {"messageType": "BINARY", "message": "AAH/", "customType": "", "publisher": "Ann", "timestamp": 1234567880}]
+v2env = lambda data, **kw: json.dumps(dict({"errorCode": 200, "error": False, "requestId": "1121_1234231", "operation": "getMessage", "reason": "", "timestamp": 1234567, "data": data}, **kw))
+case("responses", "history_v2_page", "STRING and BINARY messages; BINARY is base64 (kept normalised as base64 here); newStart continues",
+     operation=v2(), response=resp(200, v2env({"messageList": V2M, "count": 2, "newStart": 1234567870})),
+     expect={"ok": {"request_id": "1121_1234231", "new_start": 1234567870, "messages": [
+         {"publisher": "Tony", "timestamp": 1234567890, "custom_type": "text", "message_type": "STRING", "message": "Hello"},
+         {"publisher": "Ann", "timestamp": 1234567880, "custom_type": None, "message_type": "BINARY", "message": "AAH/"}]}})
+case("responses", "history_v2_last_page", "newStart 0 means there is no further page",
+     operation=v2(), response=resp(200, v2env({"messageList": [], "count": 0, "newStart": 0})),
+     expect={"ok": {"new_start": None, "messages": []}})
+case("responses", "history_v2_error_on_200", "An error envelope on a 200 is classified by its errorCode",
+     operation=v2(), response=resp(200, json.dumps({"data": None, "error": True, "errorCode": 500, "reason": "Sync Server Error", "requestId": "x1"})),
+     expect={"error": {"kind": "server", "status": 500, "request_id": "x1", "message_contains": "Sync Server Error"}})
+case("responses", "history_v2_not_enabled", "403: history not enabled for the app id",
+     operation=v2(), response=resp(403, json.dumps({"data": None, "error": True, "errorCode": 403, "reason": "history is not enabled"})),
+     expect={"error": {"kind": "auth", "status": 403, "message_contains": "not enabled"}})
+case("responses", "history_v2_bad_base64", "A BINARY message that is not base64 is a decode error",
+     operation=v2(), response=resp(200, v2env({"messageList": [{"messageType": "BINARY", "message": "%%", "publisher": "p", "timestamp": 1}], "newStart": 0})),
+     expect={"error": {"kind": "decode", "message_contains": "base64"}})
+
+HQ = PROJ + "/rtm/message/history/query"
+hcfg = dict(cfg, family_limits={"legacy_history": FAST, "history_v2": FAST})
+created = lambda h: resp(200, ok(offset=0, limit=20, order="asc", location="~/rtm/message/history/query/" + h))
+flow("history_in_progress_then_ok", "Legacy history: create, 'in progress' waits 2 s, then the messages", hcfg, [
+    {"call": "start", "operation": hq("history_page"), "now_ms": 0, "expect": {"send": {"method": "POST", "url": HQ}}},
+    {"call": "response", "now_ms": 10, "response": created("h1=="), "expect": {"send": {"method": "GET", "url": HQ + "/h1=="}}},
+    {"call": "response", "now_ms": 20, "response": resp(200, ok(code="in progress", messages=[])), "expect": {"wait": {"min_ms": 2000, "max_ms": 2000}}},
+    {"call": "wait_elapsed", "after_wait": True, "expect": {"send": {"method": "GET", "url": HQ + "/h1=="}}},
+    {"call": "response", "after_ms": 10, "response": resp(200, ok(code="ok", messages=M)), "expect": {"done": {"ok": {"pages": 1, "messages": M}}}},
+])
+flow("history_410_recreates", "Legacy history: a 410 (expired handle) creates the query again", hcfg, [
+    {"call": "start", "operation": hq("history_page"), "now_ms": 0, "expect": {"send": {"method": "POST", "url": HQ}}},
+    {"call": "response", "now_ms": 10, "response": created("old"), "expect": {"send": {"url": HQ + "/old"}}},
+    {"call": "response", "now_ms": 20, "response": resp(410, json.dumps({"result": "failed", "message": "query expired"})), "expect": {"send": {"method": "POST", "url": HQ}}},
+    {"call": "response", "now_ms": 30, "response": created("new"), "expect": {"send": {"url": HQ + "/new"}}},
+    {"call": "response", "now_ms": 40, "response": resp(200, ok(code="ok", messages=M[:1])), "expect": {"done": {"ok": {"message_count": 1}}}},
+])
+flow("history_gives_up_in_progress", "Legacy history: still 'in progress' past the policy's max wait is a server timeout", hcfg, [
+    {"call": "start", "operation": hq("history_page", poll_interval_ms=2000, poll_max_wait_ms=3000), "now_ms": 0, "expect": {"send": {"method": "POST"}}},
+    {"call": "response", "now_ms": 10, "response": created("h"), "expect": {"send": {"url": HQ + "/h"}}},
+    {"call": "response", "now_ms": 20, "response": resp(200, ok(code="in progress")), "expect": {"wait": {"min_ms": 2000, "max_ms": 2000}}},
+    {"call": "wait_elapsed", "after_wait": True, "expect": {"send": {"url": HQ + "/h"}}},
+    {"call": "response", "after_ms": 10, "response": resp(200, ok(code="in progress")), "expect": {"done": {"error": {"kind": "server_timeout", "body_contains": "in progress"}}}},
+])
+page20 = [dict(M[0], ms=1564622531000 + i) for i in range(20)]
+flow("history_all_pages", "Legacy history paging: a full page asks for the next offset, a short page ends", hcfg, [
+    {"call": "start", "operation": hq("history_all", limit=20), "now_ms": 0, "expect": {"send": {"method": "POST", "body": {"filter": {"source": "alice", "destination": "bob", "start_time": "2019-08-01T01:22:10Z", "end_time": "2019-08-01T01:32:10Z"}, "offset": 0, "limit": 20, "order": "asc"}}}},
+    {"call": "response", "now_ms": 10, "response": created("p1"), "expect": {"send": {"url": HQ + "/p1"}}},
+    {"call": "response", "now_ms": 20, "response": resp(200, ok(code="ok", messages=page20)), "expect": {"send": {"method": "POST", "body": {"filter": {"source": "alice", "destination": "bob", "start_time": "2019-08-01T01:22:10Z", "end_time": "2019-08-01T01:32:10Z"}, "offset": 20, "limit": 20, "order": "asc"}}}},
+    {"call": "response", "now_ms": 30, "response": created("p2"), "expect": {"send": {"url": HQ + "/p2"}}},
+    {"call": "response", "now_ms": 40, "response": resp(200, ok(code="ok", messages=M)), "expect": {"done": {"ok": {"pages": 2, "message_count": 22}}}},
+])
+CQ = PROJ + "/rtm/message/history/count?source=alice&destination=bob&start_time=2019-08-01T01:22:10Z&end_time=2019-08-01T01:32:10Z"
+flow("history_count_in_progress_then_ok", "Legacy count: 'in progress' waits and asks again", hcfg, [
+    {"call": "start", "operation": hq("count_history"), "now_ms": 0, "expect": {"send": {"method": "GET", "url": CQ}}},
+    {"call": "response", "now_ms": 10, "response": resp(200, ok(code="in progress")), "expect": {"wait": {"min_ms": 2000, "max_ms": 2000}}},
+    {"call": "wait_elapsed", "after_wait": True, "expect": {"send": {"url": CQ}}},
+    {"call": "response", "after_ms": 10, "response": resp(200, ok(code="ok", count=250)), "expect": {"done": {"ok": {"count": 250}}}},
+])
+v2msg = lambda ts: {"messageType": "STRING", "message": f"m{ts}", "customType": "", "publisher": "p", "timestamp": ts}
+flow("history_v2_pages_to_zero", "Signaling 2.x paging: repeat with start = newStart until newStart is 0", hcfg, [
+    {"call": "start", "operation": v2("history_v2_all", message_count=2), "now_ms": 0, "expect": {"send": {"url": V2URL + "?messageCount=2"}}},
+    {"call": "response", "now_ms": 10, "response": resp(200, v2env({"messageList": [v2msg(50), v2msg(40)], "count": 2, "newStart": 30})), "expect": {"send": {"url": V2URL + "?start=30&messageCount=2"}}},
+    {"call": "response", "now_ms": 20, "response": resp(200, v2env({"messageList": [v2msg(30), v2msg(20)], "count": 2, "newStart": 10})), "expect": {"send": {"url": V2URL + "?start=10&messageCount=2"}}},
+    {"call": "response", "now_ms": 30, "response": resp(200, v2env({"messageList": [v2msg(10)], "count": 1, "newStart": 0})), "expect": {"done": {"ok": {"pages": 3, "message_count": 5}}}},
+])
+fam = dict(LOCAL, retry=NORETRY_JITTER, rate_limit={"limit": 1, "window_ms": 1000}, family_limits={"messages": {"limit": 2, "window_ms": 1000}})
+flow("rate_limit_per_family", "Each family has its own limiter: messages (here 2/s) do not wait for the event feeds' slot (here 1/s)", fam, [
+    {"exchange": 0, "call": "start", "operation": "user_events", "now_ms": 0, "expect": {"send": {"url": U}}},
+    {"exchange": 1, "call": "start", "operation": peer(), "now_ms": 0, "expect": {"send": {"method": "POST"}}},
+    {"exchange": 2, "call": "start", "operation": chan(), "now_ms": 0, "expect": {"wait": {"min_ms": 499, "max_ms": 500}}},
+    {"exchange": 3, "call": "start", "operation": "channel_events", "now_ms": 0, "expect": {"wait": {"min_ms": 999, "max_ms": 1000}}},
+])
+
 # index
 os.makedirs(root, exist_ok=True)
 allids = []

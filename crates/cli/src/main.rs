@@ -6,6 +6,8 @@ mod demo_cmd;
 mod emulator_cmd;
 mod events_cmd;
 mod exit;
+mod history_cmd;
+mod send_cmd;
 mod table;
 mod token_cmd;
 mod watch_cmd;
@@ -39,6 +41,11 @@ enum Command {
     Watch(watch_cmd::WatchArgs),
     /// Show the presence a watcher persisted (`--sink sqlite:PATH`).
     Presence(watch_cmd::PresenceArgs),
+    /// Send a peer or channel message.
+    #[command(subcommand)]
+    Send(send_cmd::SendCommand),
+    /// Query message history (legacy RTM 1.x; `history v2` for Signaling 2.x).
+    History(history_cmd::HistoryArgs),
     /// Mint, inspect and verify RTM tokens.
     #[command(subcommand)]
     Token(token_cmd::TokenCommand),
@@ -86,6 +93,8 @@ fn main() {
             Command::Demo(args) => demo_cmd::run(args).await,
             Command::Watch(args) => watch_cmd::run(args).await,
             Command::Presence(args) => watch_cmd::run_presence(args),
+            Command::Send(cmd) => send_cmd::run(cmd).await,
+            Command::History(args) => history_cmd::run(args).await,
             Command::Token(cmd) => {
                 let now_unix = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)

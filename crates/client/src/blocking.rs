@@ -1,8 +1,12 @@
 //! A blocking client for programs without an async runtime.
 
 use agora_rtm_rest_protocol::{
-    ChannelEvent, Error, EventsPage, ExchangeReport, Operation, UserEvent,
+    ChannelEvent, Error, EventsPage, ExchangeReport, HistoryFilter, HistoryMessage, HistoryQuery,
+    HistoryV2Message, HistoryV2Page, HistoryV2Query, MessageReceipt, Operation, SendChannelMessage,
+    SendPeerMessage, UserEvent,
 };
+
+use crate::messaging::{HistoryPages, HistoryV2Pages};
 
 use crate::client::{Client as AsyncClient, ClientBuilder};
 
@@ -70,6 +74,52 @@ impl Client {
         self.block_on(self.inner.channel_events())
     }
 
+    /// See [`AsyncClient::send_peer_message`].
+    pub fn send_peer_message(&self, message: SendPeerMessage) -> Result<MessageReceipt, Error> {
+        self.block_on(self.inner.send_peer_message(message))
+    }
+
+    /// See [`AsyncClient::send_channel_message`].
+    pub fn send_channel_message(
+        &self,
+        message: SendChannelMessage,
+    ) -> Result<MessageReceipt, Error> {
+        self.block_on(self.inner.send_channel_message(message))
+    }
+
+    /// See [`AsyncClient::history_page`].
+    pub fn history_page(&self, query: HistoryQuery) -> Result<Vec<HistoryMessage>, Error> {
+        self.block_on(self.inner.history_page(query))
+    }
+
+    /// The pages of a legacy history query, fetched lazily as the iterator advances.
+    pub fn history(
+        &self,
+        query: HistoryQuery,
+    ) -> impl Iterator<Item = Result<Vec<HistoryMessage>, Error>> + '_ {
+        let mut pages = HistoryPages::new(self.inner.clone(), query);
+        std::iter::from_fn(move || self.block_on_opt(pages.next_page()))
+    }
+
+    /// See [`AsyncClient::count_history`].
+    pub fn count_history(&self, filter: HistoryFilter) -> Result<u64, Error> {
+        self.block_on(self.inner.count_history(filter))
+    }
+
+    /// See [`AsyncClient::history_v2_page`].
+    pub fn history_v2_page(&self, query: HistoryV2Query) -> Result<HistoryV2Page, Error> {
+        self.block_on(self.inner.history_v2_page(query))
+    }
+
+    /// The pages of a Signaling 2.x history query, fetched lazily.
+    pub fn history_v2(
+        &self,
+        query: HistoryV2Query,
+    ) -> impl Iterator<Item = Result<Vec<HistoryV2Message>, Error>> + '_ {
+        let mut pages = HistoryV2Pages::new(self.inner.clone(), query);
+        std::iter::from_fn(move || self.block_on_opt(pages.next_page()))
+    }
+
     /// See [`crate::Client::execute`].
     pub fn execute<O: Operation>(&self, op: O) -> (Result<O::Output, Error>, ExchangeReport) {
         if tokio::runtime::Handle::try_current().is_ok() {
@@ -84,6 +134,18 @@ impl Client {
     ) -> Result<T, Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(in_runtime());
+        }
+        self.runtime.block_on(fut)
+    }
+}
+
+impl Client {
+    fn block_on_opt<T>(
+        &self,
+        fut: impl std::future::Future<Output = Option<Result<T, Error>>>,
+    ) -> Option<Result<T, Error>> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Some(Err(in_runtime()));
         }
         self.runtime.block_on(fut)
     }

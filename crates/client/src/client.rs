@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use agora_rtm_rest_protocol::{
     Area, ChannelEvent, Config, Credentials, Endpoints, Error, EventsPage, Exchange,
-    ExchangeReport, MintedToken, Operation, RateLimiter, ReadChannelEvents, ReadUserEvents, Region,
-    RetryPolicy, Secret, Shared, Step, UserEvent,
+    ExchangeReport, Limiters, MintedToken, Operation, PollPolicy, RateFamily, RateLimiter,
+    ReadChannelEvents, ReadUserEvents, Region, RetryPolicy, Secret, Shared, Step, UserEvent,
 };
 use tracing::Instrument as _;
 
@@ -40,6 +40,7 @@ struct Inner {
     credentials: Arc<Credentials>,
     shared: Shared,
     transport: Arc<dyn Transport>,
+    poll_policy: PollPolicy,
 }
 
 impl std::fmt::Debug for Client {
@@ -77,15 +78,31 @@ impl Client {
             inner: Arc::new(Inner {
                 config: Arc::new(config),
                 credentials: self.inner.credentials.clone(),
-                shared: Shared::with_limiter(self.inner.shared.limiter()),
+                shared: Shared::with_limiters(self.inner.shared.limiters()),
                 transport: self.inner.transport.clone(),
+                poll_policy: self.inner.poll_policy,
             }),
         }
     }
 
-    /// The rate limiter this client uses (shared with its clones).
+    /// The event-feed rate limiter this client uses (shared with its clones).
     pub fn rate_limiter(&self) -> Arc<Mutex<RateLimiter>> {
         self.inner.shared.limiter()
+    }
+
+    /// The rate limiter of a family of operations (shared with its clones).
+    pub fn family_rate_limiter(&self, family: RateFamily) -> Arc<Mutex<RateLimiter>> {
+        self.inner.shared.limiters().get(family).clone()
+    }
+
+    /// The credentials in use.
+    pub fn credentials(&self) -> &Credentials {
+        &self.inner.credentials
+    }
+
+    /// How the legacy history calls poll `in progress` answers.
+    pub fn poll_policy(&self) -> PollPolicy {
+        self.inner.poll_policy
     }
 
     /// Reads (and removes) up to 1000 user events. A full page means more may be
@@ -189,6 +206,8 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     retry: RetryPolicy,
     rate_limit: Option<(u32, Duration)>,
+    family_limits: Vec<(RateFamily, u32, Duration)>,
+    poll_policy: PollPolicy,
     share_limiter: bool,
     limiter: Option<Arc<Mutex<RateLimiter>>>,
     transport: Option<Arc<dyn Transport>>,
@@ -208,6 +227,8 @@ impl ClientBuilder {
             allow_insecure_http: false,
             retry: RetryPolicy::default(),
             rate_limit: None,
+            family_limits: Vec::new(),
+            poll_policy: PollPolicy::default(),
             share_limiter: true,
             limiter: None,
             transport: None,
@@ -294,6 +315,25 @@ impl ClientBuilder {
         self
     }
 
+    /// Client-side limit of one family of operations (defaults: events 10,
+    /// messages 500, legacy history 10, Signaling 2.x history 60, per second plus
+    /// a 5 ms guard). `RateFamily::Events` is the same as [`rate_limit`](Self::rate_limit).
+    pub fn family_rate_limit(mut self, family: RateFamily, limit: u32, window: Duration) -> Self {
+        if family == RateFamily::Events {
+            self.rate_limit = Some((limit, window));
+        } else {
+            self.family_limits.push((family, limit, window));
+        }
+        self
+    }
+
+    /// How legacy history calls poll `in progress` answers (default: every 2 s,
+    /// for at most 60 s, creating an expired query again up to 3 times).
+    pub fn history_poll_policy(mut self, policy: PollPolicy) -> Self {
+        self.poll_policy = policy;
+        self
+    }
+
     /// Whether to share the rate limiter with every other client of the same app id
     /// in this process (default true: the service counts per app id).
     pub fn share_rate_limit_in_process(mut self, share: bool) -> Self {
@@ -367,14 +407,38 @@ impl ClientBuilder {
             config.rate_limit = limit;
             config.rate_window = window;
         }
+        for (family, limit, window) in self.family_limits {
+            if limit == 0 || window.is_zero() {
+                return Err(Error::invalid_input(
+                    "rate_limit",
+                    format!("limit and window of {} must be positive", family.as_str()),
+                ));
+            }
+            config.set_limit_of(family, limit, window);
+        }
+        if self.poll_policy.interval.is_zero() && self.poll_policy.max_wait.is_zero() {
+            return Err(Error::invalid_input(
+                "history_poll_policy",
+                "interval and max_wait must not both be zero",
+            ));
+        }
         config.max_body_bytes = self.transport_options.max_body_bytes;
-        let limiter = match self.limiter {
-            Some(l) => l,
-            None if self.share_limiter => process_limiter(&config),
-            None => Arc::new(Mutex::new(RateLimiter::new(
-                config.rate_limit,
-                config.rate_window,
-            ))),
+        let family_limiter = |family| {
+            if self.share_limiter {
+                process_limiter(&config, family)
+            } else {
+                let (limit, window) = config.limit_of(family);
+                Arc::new(Mutex::new(RateLimiter::new(limit, window)))
+            }
+        };
+        let limiters = Limiters {
+            events: self
+                .limiter
+                .clone()
+                .unwrap_or_else(|| family_limiter(RateFamily::Events)),
+            messages: family_limiter(RateFamily::Messages),
+            legacy_history: family_limiter(RateFamily::LegacyHistory),
+            history_v2: family_limiter(RateFamily::HistoryV2),
         };
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
@@ -384,35 +448,31 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 config: Arc::new(config),
                 credentials: Arc::new(credentials),
-                shared: Shared::with_limiter(limiter),
+                shared: Shared::with_limiters(limiters),
                 transport,
+                poll_policy: self.poll_policy,
             }),
         })
     }
 }
 
-/// The process-wide limiter of an app id (with the given limit), created on
-/// first use and dropped when no client holds it.
-fn process_limiter(config: &Config) -> Arc<Mutex<RateLimiter>> {
-    type Registry = Mutex<HashMap<(String, u32, Duration), Weak<Mutex<RateLimiter>>>>;
+/// The process-wide limiter of an app id and family (with the given limit),
+/// created on first use and dropped when no client holds it.
+fn process_limiter(config: &Config, family: RateFamily) -> Arc<Mutex<RateLimiter>> {
+    type Key = (String, RateFamily, u32, Duration);
+    type Registry = Mutex<HashMap<Key, Weak<Mutex<RateLimiter>>>>;
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     let mut map = REGISTRY
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|p| p.into_inner());
     map.retain(|_, weak| weak.strong_count() > 0);
-    let key = (
-        config.app_id().to_owned(),
-        config.rate_limit,
-        config.rate_window,
-    );
+    let (limit, window) = config.limit_of(family);
+    let key = (config.app_id().to_owned(), family, limit, window);
     if let Some(existing) = map.get(&key).and_then(Weak::upgrade) {
         return existing;
     }
-    let limiter = Arc::new(Mutex::new(RateLimiter::new(
-        config.rate_limit,
-        config.rate_window,
-    )));
+    let limiter = Arc::new(Mutex::new(RateLimiter::new(limit, window)));
     map.insert(key, Arc::downgrade(&limiter));
     limiter
 }

@@ -27,6 +27,7 @@
 pub mod blocking;
 mod client;
 mod clock;
+mod messaging;
 pub mod sink;
 pub mod testing;
 pub mod transport;
@@ -36,10 +37,14 @@ pub use agora_rtm_rest_protocol as protocol;
 pub use agora_rtm_rest_protocol::presence::{Presence, PresenceDiff, PresenceSnapshot};
 pub use agora_rtm_rest_protocol::watch::{Gap, GapReason, WatchItem, WatchStats};
 pub use agora_rtm_rest_protocol::{
-    Area, ChannelEvent, ChannelEventKind, Credentials, Error, ErrorKind, Event, EventsPage,
-    ExchangeReport, Feed, HttpRequest, HttpResponse, MintedToken, Region, RetryPolicy, Secret,
-    TransportError, TransportErrorKind, UserEvent, UserEventKind,
+    Area, ChannelEvent, ChannelEventKind, ChannelType, Credentials, Error, ErrorKind, Event,
+    EventsPage, ExchangeReport, Feed, HistoryFilter, HistoryMessage, HistoryMessageKind,
+    HistoryOrder, HistoryQuery, HistoryV2Message, HistoryV2Page, HistoryV2Payload, HistoryV2Query,
+    HttpRequest, HttpResponse, MessageOutcome, MessageReceipt, MintedToken, PollPolicy, RateFamily,
+    Region, RetryPolicy, Secret, SendChannelMessage, SendPeerMessage, TransportError,
+    TransportErrorKind, UserEvent, UserEventKind,
 };
 pub use client::{Client, ClientBuilder};
+pub use messaging::{HistoryPages, HistoryV2Pages};
 pub use transport::{ReqwestTransport, Transport, TransportOptions};
 pub use watch::{WatchError, WatchOptions, Watcher, WatcherHandle};

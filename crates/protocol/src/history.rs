@@ -659,6 +659,11 @@ impl HistoryQueryFlow {
         &self.query
     }
 
+    /// The poll policy.
+    pub fn policy(&self) -> PollPolicy {
+        self.policy
+    }
+
     /// Polls made so far (including `in progress` ones).
     pub fn polls(&self) -> u32 {
         self.polls

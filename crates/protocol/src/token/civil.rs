@@ -1,7 +1,7 @@
-//! Unix seconds -> ISO 8601 UTC text, for `token inspect`.
+//! Unix seconds <-> ISO 8601 UTC text, for `token inspect` and the history APIs.
 //!
 //! Why no `chrono`/`time`: this crate is sans-IO and dependency-light, and all it
-//! needs is one formatting direction for UTC (no time zones, no parsing, no leap
+//! needs is UTC in one fixed format (no time zones, no leap
 //! seconds, which Unix time ignores anyway). Howard Hinnant's public-domain
 //! `civil_from_days` does it in a dozen integer operations.
 
@@ -22,6 +22,63 @@ pub fn iso8601_utc(unix_secs: u64) -> String {
         (rem % 3600) / 60,
         rem % 60
     )
+}
+
+/// Parses `"YYYY-MM-DDTHH:MM:SSZ"` (fractional seconds and a `+00:00` offset
+/// accepted; anything but UTC refused) into Unix seconds.
+///
+/// ```
+/// use agora_rtm_rest_protocol::token::parse_iso8601_utc;
+/// assert_eq!(parse_iso8601_utc("2019-08-01T01:22:10Z"), Some(1_564_622_530));
+/// assert_eq!(parse_iso8601_utc("2019-08-01T01:22:10.5+00:00"), Some(1_564_622_530));
+/// assert_eq!(parse_iso8601_utc("2019-08-01T01:22:10+02:00"), None);
+/// assert_eq!(parse_iso8601_utc("2019-02-30T00:00:00Z"), None);
+/// ```
+pub fn parse_iso8601_utc(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let body = text
+        .strip_suffix('Z')
+        .or_else(|| text.strip_suffix('z'))
+        .or_else(|| text.strip_suffix("+00:00"))?;
+    let (date, time) = body.split_once(['T', 't', ' '])?;
+    let mut d = date.splitn(3, '-');
+    let (y, m, day): (u64, u64, u64) = (num(d.next()?, 4)?, num(d.next()?, 2)?, num(d.next()?, 2)?);
+    let time = time.split_once('.').map_or(time, |(whole, frac)| {
+        if frac.chars().all(|c| c.is_ascii_digit()) && !frac.is_empty() {
+            whole
+        } else {
+            "invalid"
+        }
+    });
+    let mut t = time.splitn(3, ':');
+    let (hh, mm, ss): (u64, u64, u64) =
+        (num(t.next()?, 2)?, num(t.next()?, 2)?, num(t.next()?, 2)?);
+    if !(1..=12).contains(&m) || day == 0 || hh > 23 || mm > 59 || ss > 59 || y < 1970 {
+        return None;
+    }
+    let days = days_from_civil(y, m, day);
+    // Reject dates like Feb 30th: they do not round-trip.
+    if civil_from_days(days) != (y, m, day) {
+        return None;
+    }
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+fn num(text: &str, digits: usize) -> Option<u64> {
+    (text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+/// (year, month, day) -> days since 1970-01-01 (Hinnant's `days_from_civil`).
+fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe).saturating_sub(719_468)
 }
 
 /// Days since 1970-01-01 -> (year, month 1..=12, day 1..=31), proleptic Gregorian.
@@ -55,6 +112,31 @@ mod tests {
         assert_eq!(iso8601_utc(u64::from(u32::MAX)), "2106-02-07T06:28:15Z");
         // never panics, even far out
         let _ = iso8601_utc(u64::MAX);
+    }
+
+    #[test]
+    fn parse_round_trips() {
+        for secs in [
+            0,
+            951_782_400,
+            1_446_455_471,
+            1_709_164_800,
+            4_102_444_800,
+            253_402_300_799,
+        ] {
+            assert_eq!(parse_iso8601_utc(&iso8601_utc(secs)), Some(secs));
+        }
+        for bad in [
+            "",
+            "2019-08-01",
+            "2019-8-01T01:22:10Z",
+            "2019-08-01T24:00:00Z",
+            "2019-08-01T01:22:10",
+            "2019-08-01T01:22:10.Z",
+            "1969-12-31T23:59:59Z",
+        ] {
+            assert_eq!(parse_iso8601_utc(bad), None, "{bad}");
+        }
     }
 
     #[test]

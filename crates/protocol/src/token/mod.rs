@@ -46,7 +46,7 @@ pub use access_token2::{
     PRIVILEGE_RTC_PUBLISH_DATA, PRIVILEGE_RTC_PUBLISH_VIDEO, PRIVILEGE_RTM_LOGIN, SERVICE_RTC,
     SERVICE_RTM, SERVICE_RTM2, Service, VERSION_007, privilege_name,
 };
-pub use civil::iso8601_utc;
+pub use civil::{iso8601_utc, parse_iso8601_utc};
 pub use error::TokenError;
 pub use legacy::{
     LEGACY_TS_OFFSET_SECS, LegacyToken, PRIVILEGE_RTM_LOGIN_LEGACY, VERSION_006,
