@@ -1,7 +1,10 @@
-//! The admin API under `/_emulator/`: inject events, read stats, change faults,
-//! reset. No auth, but only loopback peers are served (others get 403).
+//! The admin API under `/_emulator/`: inject events, set presence, store
+//! history messages, expire history queries, read stats, change faults and
+//! the history query lifetime, reset. No auth, but only loopback peers are
+//! served (others get 403).
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use agora_rtm_rest_protocol::{ChannelEvent, ChannelEventKind, UserEvent, UserEventKind};
 use axum::Router;
@@ -10,10 +13,13 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::archive::{HistoryPayload, HistoryRecord, MessageKind};
 use crate::faults::Faults;
 use crate::feeds::{RegionState, json, message};
 use crate::state::{Shared, unix_ms};
@@ -32,6 +38,17 @@ pub(crate) fn routes() -> Router<RegionState> {
         .route(
             "/_emulator/apps/{appid}/channel_events",
             post(inject::<InjectedChannelEvent>),
+        )
+        .route("/_emulator/apps/{appid}/online", get(get_online))
+        .route("/_emulator/apps/{appid}/online/{user_id}", put(put_online))
+        .route("/_emulator/apps/{appid}/history", post(store_history))
+        .route(
+            "/_emulator/apps/{appid}/history/expire",
+            post(expire_history),
+        )
+        .route(
+            "/_emulator/history_query_ttl",
+            get(get_history_ttl).put(put_history_ttl),
         )
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/faults", get(get_faults).put(put_faults))
@@ -165,6 +182,158 @@ async fn inject<I: Injected>(
         StatusCode::OK,
         &serde_json::json!({ "injected": events.len() }),
     )
+}
+
+/// `PUT .../online/{user_id}` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OnlineBody {
+    online: bool,
+}
+
+async fn put_online(
+    State(state): State<RegionState>,
+    Path((app_id, user_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let body: OnlineBody = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(err) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                &format!("the body must be {{\"online\": true|false}}: {err}"),
+            );
+        }
+    };
+    state.shared.presence().set(&app_id, &user_id, body.online);
+    json(
+        StatusCode::OK,
+        &serde_json::json!({"app_id": app_id, "user_id": user_id, "online": body.online}),
+    )
+}
+
+async fn get_online(State(state): State<RegionState>, Path(app_id): Path<String>) -> Response {
+    let online = state.shared.presence().online_users(&app_id);
+    json(StatusCode::OK, &serde_json::json!({ "online": online }))
+}
+
+/// A history message to store: the legacy API's shape, `payload` base64 when
+/// `binary`, `ms` optional (stamped like a sent message).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredBody {
+    src: String,
+    dst: String,
+    message_type: String,
+    payload: String,
+    #[serde(default)]
+    binary: bool,
+    #[serde(default)]
+    ms: Option<u64>,
+}
+
+impl StoredBody {
+    fn into_record(self) -> Result<HistoryRecord, String> {
+        let kind = MessageKind::from_message_type(&self.message_type).ok_or_else(|| {
+            format!(
+                "message_type must be peer_message or channel_message, got {:?}",
+                self.message_type
+            )
+        })?;
+        let payload = if self.binary {
+            let bytes = STANDARD
+                .decode(&self.payload)
+                .map_err(|err| format!("a binary payload must be standard base64: {err}"))?;
+            HistoryPayload::Binary(bytes)
+        } else {
+            HistoryPayload::Text(self.payload)
+        };
+        Ok(HistoryRecord {
+            src: self.src,
+            dst: self.dst,
+            kind,
+            payload,
+            ms: self.ms,
+        })
+    }
+}
+
+/// One message or an array of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum StoredBodies {
+    One(StoredBody),
+    Many(Vec<StoredBody>),
+}
+
+async fn store_history(
+    State(state): State<RegionState>,
+    Path(app_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let bodies = match serde_json::from_slice(&body) {
+        Ok(StoredBodies::One(one)) => vec![one],
+        Ok(StoredBodies::Many(many)) => many,
+        Err(err) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "the body must be a history message {{src, dst, message_type, payload, binary?, ms?}} or an array of them: {err}"
+                ),
+            );
+        }
+    };
+    let records: Result<Vec<HistoryRecord>, String> =
+        bodies.into_iter().map(StoredBody::into_record).collect();
+    let records = match records {
+        Ok(records) => records,
+        Err(msg) => return message(StatusCode::BAD_REQUEST, &msg),
+    };
+    let stamps: Vec<u64> = records
+        .into_iter()
+        .map(|record| state.shared.store_history(&app_id, record))
+        .collect();
+    json(
+        StatusCode::OK,
+        &serde_json::json!({"stored": stamps.len(), "ms": stamps}),
+    )
+}
+
+async fn expire_history(State(state): State<RegionState>, Path(app_id): Path<String>) -> Response {
+    let expired = state.shared.queries().expire_all(&app_id);
+    json(StatusCode::OK, &serde_json::json!({ "expired": expired }))
+}
+
+/// `PUT /_emulator/history_query_ttl` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TtlBody {
+    ttl_ms: u64,
+}
+
+fn ttl_body(ttl: Duration) -> Response {
+    let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+    json(StatusCode::OK, &serde_json::json!({ "ttl_ms": ttl_ms }))
+}
+
+async fn get_history_ttl(State(state): State<RegionState>) -> Response {
+    ttl_body(state.shared.history_query_ttl())
+}
+
+async fn put_history_ttl(State(state): State<RegionState>, body: Bytes) -> Response {
+    let body: TtlBody = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(err) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                &format!("the body must be {{\"ttl_ms\": milliseconds}}: {err}"),
+            );
+        }
+    };
+    state
+        .shared
+        .set_history_query_ttl(Duration::from_millis(body.ttl_ms));
+    ttl_body(state.shared.history_query_ttl())
 }
 
 async fn stats(State(state): State<RegionState>) -> Response {

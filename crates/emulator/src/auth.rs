@@ -9,7 +9,7 @@ use axum::http::header::AUTHORIZATION;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use agora_rtm_rest_protocol::token::{self, Expected};
+use agora_rtm_rest_protocol::token::{self, Expected, ParsedToken};
 
 /// Legacy token header.
 pub(crate) const X_AGORA_TOKEN: &str = "x-agora-token";
@@ -23,6 +23,43 @@ pub(crate) struct AuthConfig {
     pub(crate) customers: Vec<(String, String)>,
     /// App certificates by app id: tokens for these apps are verified.
     pub(crate) certificates: HashMap<String, String>,
+}
+
+/// Who an accepted request authenticated as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// Basic customer credentials: may act as any user.
+    Customer,
+    /// An RTM token: may act only as the token's users (the RTM and RTM2
+    /// services' user ids of a 007 token, an empty one matching anyone; the
+    /// `x-agora-uid` of a 006 token).
+    Token {
+        /// The users the token was built for.
+        users: Vec<String>,
+    },
+}
+
+impl Caller {
+    /// True when this caller may send as (or act for) `user_id`.
+    pub(crate) fn may_act_as(&self, user_id: &str) -> bool {
+        match self {
+            Caller::Customer => true,
+            Caller::Token { users } => users.iter().any(|u| u.is_empty() || u == user_id),
+        }
+    }
+}
+
+/// The RTM users a parsed token names (`uid` for a 006 token).
+fn token_users(parsed: &ParsedToken, uid: Option<&str>) -> Vec<String> {
+    match parsed {
+        ParsedToken::AccessToken2(t) => t
+            .services
+            .iter()
+            .filter_map(|s| s.rtm_user_id())
+            .map(str::to_owned)
+            .collect(),
+        ParsedToken::Legacy(_) => uid.map(str::to_owned).into_iter().collect(),
+    }
 }
 
 /// Why a request was refused (both answer 401).
@@ -69,7 +106,7 @@ impl AuthConfig {
         headers: &HeaderMap,
         app_id: &str,
         now_unix: u64,
-    ) -> Result<(), AuthError> {
+    ) -> Result<Caller, AuthError> {
         if let Some(value) = headers.get(AUTHORIZATION) {
             let value = value
                 .to_str()
@@ -109,7 +146,7 @@ impl AuthConfig {
         Err(bad_credentials("no credentials"))
     }
 
-    fn check_basic(&self, encoded: &str) -> Result<(), AuthError> {
+    fn check_basic(&self, encoded: &str) -> Result<Caller, AuthError> {
         let decoded = STANDARD
             .decode(encoded)
             .map_err(|_| bad_credentials("Basic credentials are not base64"))?;
@@ -122,7 +159,7 @@ impl AuthConfig {
             return Err(bad_credentials("empty customer id"));
         }
         if self.customers.is_empty() || self.customers.iter().any(|(i, s)| i == id && s == secret) {
-            Ok(())
+            Ok(Caller::Customer)
         } else {
             Err(bad_credentials(format!(
                 "unknown customer id or wrong secret for {id:?}"
@@ -144,7 +181,7 @@ impl AuthConfig {
         app_id: &str,
         uid: Option<&str>,
         now_unix: u64,
-    ) -> Result<(), AuthError> {
+    ) -> Result<Caller, AuthError> {
         if token.is_empty() {
             return Err(bad_token("empty token"));
         }
@@ -153,7 +190,7 @@ impl AuthConfig {
                 "a token that does not start with {expected_version} in this header"
             )));
         }
-        match self.certificates.get(app_id) {
+        let parsed = match self.certificates.get(app_id) {
             Some(cert) => {
                 let expected = Expected {
                     app_id: Some(app_id),
@@ -164,6 +201,7 @@ impl AuthConfig {
                 if parsed.rtm_user_id().is_none() {
                     return Err(bad_token("token carries no RTM service"));
                 }
+                parsed
             }
             None => {
                 let parsed = token::parse_token(token).map_err(|e| bad_token(e.kind()))?;
@@ -172,9 +210,12 @@ impl AuthConfig {
                 {
                     return Err(bad_token("x-agora-uid is not the token's user"));
                 }
+                parsed
             }
-        }
-        Ok(())
+        };
+        Ok(Caller::Token {
+            users: token_users(&parsed, uid),
+        })
     }
 }
 
@@ -193,8 +234,14 @@ mod tests {
     #[test]
     fn basic_any_pair_when_none_configured() {
         let auth = AuthConfig::default();
-        assert_eq!(auth.authenticate(&basic("id", "secret"), "app", 0), Ok(()));
-        assert_eq!(auth.authenticate(&basic("id", ""), "app", 0), Ok(()));
+        assert_eq!(
+            auth.authenticate(&basic("id", "secret"), "app", 0),
+            Ok(Caller::Customer)
+        );
+        assert_eq!(
+            auth.authenticate(&basic("id", ""), "app", 0),
+            Ok(Caller::Customer)
+        );
         assert!(matches!(
             auth.authenticate(&basic("", "x"), "app", 0),
             Err(AuthError::InvalidCredentials(_))
@@ -217,7 +264,10 @@ mod tests {
             customers: vec![("id".into(), "secret".into())],
             ..AuthConfig::default()
         };
-        assert_eq!(auth.authenticate(&basic("id", "secret"), "app", 0), Ok(()));
+        assert_eq!(
+            auth.authenticate(&basic("id", "secret"), "app", 0),
+            Ok(Caller::Customer)
+        );
         let wrong = auth
             .authenticate(&basic("id", "nope"), "app", 0)
             .unwrap_err();
@@ -275,17 +325,34 @@ mod tests {
         .unwrap()
     }
 
+    fn token_of(user: &str) -> Caller {
+        Caller::Token {
+            users: vec![user.to_owned()],
+        }
+    }
+
+    #[test]
+    fn callers_act_as_their_users() {
+        assert!(Caller::Customer.may_act_as("anyone"));
+        let alice = token_of("alice");
+        assert!(alice.may_act_as("alice"));
+        assert!(!alice.may_act_as("bob"));
+        assert!(!alice.may_act_as(""));
+        assert!(token_of("").may_act_as("bob"));
+        assert!(!Caller::Token { users: vec![] }.may_act_as("bob"));
+    }
+
     #[test]
     fn verified_tokens() {
         let auth = with_cert();
         let now = u64::from(NOW) + 10;
         assert_eq!(
             auth.authenticate(&agora(&token_007("alice")), APP, now),
-            Ok(())
+            Ok(token_of("alice"))
         );
         assert_eq!(
             auth.authenticate(&legacy(&token_006("bob"), "bob"), APP, now),
-            Ok(())
+            Ok(token_of("bob"))
         );
         // Expired.
         let late = u64::from(NOW) + 7200;
@@ -333,11 +400,11 @@ mod tests {
         let now = u64::from(NOW) + 10;
         assert_eq!(
             auth.authenticate(&agora(&token_007("alice")), "demo", now),
-            Ok(())
+            Ok(token_of("alice"))
         );
         assert_eq!(
             auth.authenticate(&legacy(&token_006("bob"), "bob"), "demo", now),
-            Ok(())
+            Ok(token_of("bob"))
         );
         assert!(
             auth.authenticate(&legacy(&token_006("bob"), "eve"), "demo", now)

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 use crate::error::EmulatorError;
 use crate::faults::Faults;
@@ -20,6 +21,8 @@ pub const MAX_SIMULATED_RATE: f64 = 1_000_000.0;
 /// let config = EmulatorConfig { port: 0, ..EmulatorConfig::default() };
 /// assert_eq!(config.regions, vec!["us-west-1".to_string()]);
 /// assert_eq!(config.rate_limit_per_sec, 10);
+/// assert_eq!(config.message_rate_limit_per_sec, 500);
+/// assert_eq!(config.history_query_ttl.as_secs(), 60);
 /// ```
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -43,6 +46,20 @@ pub struct EmulatorConfig {
     /// Requests allowed per app id in any sliding one-second window, across both
     /// feeds and all regions (default 10). `0` disables the limit.
     pub rate_limit_per_sec: u32,
+    /// Message sends (peer and channel together) allowed per app id in any
+    /// sliding second (default 500). `0` disables the limit.
+    pub message_rate_limit_per_sec: u32,
+    /// Legacy history requests (query, poll and count together) allowed per
+    /// app id in any sliding second (default 10). `0` disables the limit.
+    pub legacy_history_rate_limit_per_sec: u32,
+    /// Signaling 2.x history requests allowed per app id in any sliding
+    /// second (default 60). `0` disables the limit.
+    pub history_v2_rate_limit_per_sec: u32,
+    /// How long a legacy history query handle lives; afterwards it answers
+    /// 410 (default 60 s; changeable later).
+    pub history_query_ttl: Duration,
+    /// App ids for which Signaling 2.x history is not enabled: it answers 403.
+    pub history_v2_disabled_apps: Vec<String>,
     /// Faults injected from the start (changeable later).
     pub faults: Faults,
     /// Generate traffic for a simulated population of users.
@@ -59,6 +76,11 @@ impl Default for EmulatorConfig {
             customers: Vec::new(),
             app_certificates: Vec::new(),
             rate_limit_per_sec: 10,
+            message_rate_limit_per_sec: 500,
+            legacy_history_rate_limit_per_sec: 10,
+            history_v2_rate_limit_per_sec: 60,
+            history_query_ttl: Duration::from_secs(60),
+            history_v2_disabled_apps: Vec::new(),
             faults: Faults::default(),
             simulate: None,
         }

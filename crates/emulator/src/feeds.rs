@@ -64,7 +64,7 @@ pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
 }
 
 /// A request id shaped like the service's (`"165454_13306870108610070770"`).
-fn request_id(rng: &mut impl Rng) -> String {
+pub(crate) fn request_id(rng: &mut impl Rng) -> String {
     format!(
         "{}_{}",
         rng.random_range(100_000..1_000_000u32),
@@ -104,7 +104,7 @@ fn page_body<T: FeedEvent>(events: &[T], legacy: bool, request_id: &str) -> Resp
 
 /// A 200 whose body fails at once, so the server aborts the connection and the
 /// client never receives the page.
-fn broken_response() -> Response {
+pub(crate) fn broken_response() -> Response {
     let failure = std::io::Error::new(
         std::io::ErrorKind::ConnectionAborted,
         "emulated lost response",
@@ -118,7 +118,8 @@ fn broken_response() -> Response {
         .into_response()
 }
 
-fn server_error(shared: &Shared) -> Response {
+/// An injected server error: alternately 500 (JSON) and 503 (gateway HTML).
+pub(crate) fn server_error(shared: &Shared) -> Response {
     if shared.next_server_error_is_503() {
         (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -38,23 +38,37 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod archive;
 mod auth;
 mod config;
 mod error;
 mod faults;
 mod feeds;
+mod gate;
+mod history;
+mod history_v2;
 mod limiter;
+mod messages;
+mod presence;
+mod queries;
 mod server;
 mod simulator;
 mod state;
 mod stats;
 mod store;
+mod validation;
 
 pub use agora_rtm_rest_protocol::{ChannelEvent, ChannelEventKind, Feed, UserEvent, UserEventKind};
+pub use archive::{
+    HISTORY_CAPACITY, HISTORY_MAX_BYTES, HistoryPayload, HistoryRecord, MessageKind,
+};
 pub use config::{EmulatorConfig, MAX_SIMULATED_POPULATION, MAX_SIMULATED_RATE, SimulateConfig};
 pub use error::EmulatorError;
 pub use faults::Faults;
 pub use feeds::{CHANNEL_EVENTS_ROUTE, USER_EVENTS_ROUTE};
+pub use history::{HISTORY_COUNT_ROUTE, HISTORY_QUERY_RESULT_ROUTE, HISTORY_QUERY_ROUTE};
+pub use history_v2::HISTORY_V2_ROUTE;
+pub use messages::{CHANNEL_MESSAGES_ROUTE, PEER_MESSAGES_ROUTE};
 pub use server::Emulator;
 pub use stats::{AppStats, FaultStats, FeedStats, RegionStats, Stats};
 pub use store::{PAGE_SIZE, RING_CAPACITY};

@@ -1,5 +1,6 @@
-//! The service-side rate limit: at most N requests per app id in any sliding
-//! one-second window, shared by both feeds and every region.
+//! The service-side rate limits: at most N requests per app id in any sliding
+//! one-second window, across every region. Each family of routes has its own
+//! budget ([`Budget`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -8,6 +9,19 @@ use tokio::time::Instant;
 
 /// The window the limit applies to.
 pub(crate) const WINDOW: Duration = Duration::from_secs(1);
+
+/// The separate rate-limit budgets of an app id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Budget {
+    /// Both event feeds.
+    Feeds,
+    /// Both send endpoints (peer and channel messages).
+    Messages,
+    /// The legacy history API: query, poll and count together.
+    LegacyHistory,
+    /// Signaling 2.x history.
+    HistoryV2,
+}
 
 /// Sliding-window log of accepted requests per app id. Refused requests do not
 /// enter the log, so a client that backs off recovers one second after its

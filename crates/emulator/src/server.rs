@@ -13,13 +13,14 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::archive::HistoryRecord;
 use crate::config::EmulatorConfig;
 use crate::error::EmulatorError;
 use crate::faults::Faults;
 use crate::feeds::{self, RegionState, message};
 use crate::state::Shared;
 use crate::stats::Stats;
-use crate::{admin, simulator};
+use crate::{admin, history, history_v2, messages, simulator};
 
 /// How long [`Emulator::shutdown`] waits for in-flight requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -47,6 +48,9 @@ pub struct Emulator {
 /// The full router of one region's listener.
 fn router(state: RegionState) -> Router {
     feeds::routes()
+        .merge(messages::routes())
+        .merge(history::routes())
+        .merge(history_v2::routes())
         .merge(admin::routes())
         .fallback(not_found)
         .with_state(state)
@@ -188,8 +192,52 @@ impl Emulator {
         self.shared.faults()
     }
 
-    /// Empties every ring, zeroes every counter and forgets the rate-limit
-    /// windows (as `POST /_emulator/reset`).
+    /// Marks a user of `app_id` online or offline (as
+    /// `PUT /_emulator/apps/{appid}/online/{user_id}`), until the next login
+    /// or logout of that user is injected or simulated. Peer messages sent
+    /// with `wait_for_ack=true` to an online user answer `message_delivered`,
+    /// otherwise `message_offline`.
+    pub fn set_online(&self, app_id: &str, user_id: &str, online: bool) {
+        self.shared.presence().set(app_id, user_id, online);
+    }
+
+    /// True when the user's latest login or logout (injected, simulated or
+    /// set with [`Emulator::set_online`]) is a login.
+    pub fn is_online(&self, app_id: &str, user_id: &str) -> bool {
+        self.shared.presence().is_online(app_id, user_id)
+    }
+
+    /// Puts a message into the history of `app_id` (as
+    /// `POST /_emulator/apps/{appid}/history`), e.g. a binary one, which the
+    /// send endpoints cannot produce. Returns its timestamp (Unix ms): the
+    /// record's own, or one stamped as a sent message's would be.
+    pub fn store_history_message(&self, app_id: &str, record: HistoryRecord) -> u64 {
+        self.shared.store_history(app_id, record)
+    }
+
+    /// Changes how long legacy history query handles live, existing ones
+    /// included (as `PUT /_emulator/history_query_ttl`).
+    pub fn set_history_query_ttl(&self, ttl: Duration) {
+        self.shared.set_history_query_ttl(ttl);
+    }
+
+    /// How long legacy history query handles live.
+    pub fn history_query_ttl(&self) -> Duration {
+        self.shared.history_query_ttl()
+    }
+
+    /// Expires every legacy history query handle of `app_id`: each answers 410
+    /// from now on; count requests start over with "in progress" (as
+    /// `POST /_emulator/apps/{appid}/history/expire`). Returns how many handles
+    /// were live.
+    pub fn expire_history_queries(&self, app_id: &str) -> usize {
+        self.shared.queries().expire_all(app_id)
+    }
+
+    /// Empties every ring, the message history, the presence table and the
+    /// history queries, zeroes every counter and forgets the rate-limit
+    /// windows (as `POST /_emulator/reset`). Faults and the history query
+    /// lifetime stay.
     pub fn reset(&self) {
         self.shared.reset();
     }

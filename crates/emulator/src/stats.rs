@@ -29,6 +29,17 @@ pub struct AppStats {
     /// Injected faults, by kind.
     #[serde(default)]
     pub faults: FaultStats,
+    /// Peer and channel messages the service accepted (including those whose
+    /// response was then lost to an injected fault).
+    #[serde(default)]
+    pub messages_sent: u64,
+    /// History requests served: legacy queries created, legacy counts answered
+    /// (in progress or ok) and Signaling 2.x reads answered 200.
+    #[serde(default)]
+    pub history_queries: u64,
+    /// Messages in the app id's history now.
+    #[serde(default)]
+    pub history_stored: u64,
     /// Ring counters by region name (every configured region is listed).
     pub regions: BTreeMap<String, RegionStats>,
 }

@@ -5,6 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use agora_rtm_rest_protocol::{ChannelEvent, Feed, UserEvent};
 use serde::Serialize;
 
+use crate::presence::Presence;
 use crate::stats::{AppStats, FaultStats, FeedStats, RegionStats, Stats};
 
 /// The most events one ring keeps; when full, the newest replaces the oldest.
@@ -23,6 +24,9 @@ pub(crate) trait FeedEvent: Clone + Serialize + Send + Sync + 'static {
 
     /// This type's ring in a region.
     fn ring_mut(rings: &mut RegionRings) -> &mut Ring<Self>;
+
+    /// Follows the logins and logouts among `events` (user events only).
+    fn track_presence(_events: &[Self], _app_id: &str, _presence: &mut Presence) {}
 }
 
 impl FeedEvent for UserEvent {
@@ -34,6 +38,10 @@ impl FeedEvent for UserEvent {
 
     fn ring_mut(rings: &mut RegionRings) -> &mut Ring<Self> {
         &mut rings.user
+    }
+
+    fn track_presence(events: &[Self], app_id: &str, presence: &mut Presence) {
+        presence.apply(app_id, events);
     }
 }
 
@@ -110,6 +118,10 @@ pub(crate) struct AppEntry {
     pub(crate) rate_limited: u64,
     pub(crate) auth_failures: u64,
     pub(crate) faults: FaultStats,
+    /// Peer and channel messages sent.
+    pub(crate) messages_sent: u64,
+    /// History requests answered with a handle or data.
+    pub(crate) history_queries: u64,
     regions: Vec<RegionRings>,
 }
 
@@ -120,6 +132,8 @@ impl AppEntry {
             rate_limited: 0,
             auth_failures: 0,
             faults: FaultStats::default(),
+            messages_sent: 0,
+            history_queries: 0,
             regions: (0..region_count).map(|_| RegionRings::default()).collect(),
         }
     }
@@ -181,6 +195,9 @@ impl Store {
                 rate_limited: entry.rate_limited,
                 auth_failures: entry.auth_failures,
                 faults: entry.faults,
+                messages_sent: entry.messages_sent,
+                history_queries: entry.history_queries,
+                history_stored: 0,
                 regions: Default::default(),
             };
             for (name, rings) in self.region_names.iter().zip(&entry.regions) {
