@@ -51,6 +51,21 @@ pub struct EmulatorArgs {
     /// Requests per second allowed per app id before 429.
     #[arg(long, default_value_t = 10)]
     rate_limit: u32,
+    /// Peer and channel messages per second allowed per app id before 429.
+    #[arg(long, default_value_t = 500)]
+    message_rate_limit: u32,
+    /// Legacy history calls per second allowed per app id before 429.
+    #[arg(long, default_value_t = 10)]
+    legacy_history_rate_limit: u32,
+    /// Signaling 2.x history calls per second allowed per app id before 429.
+    #[arg(long, default_value_t = 60)]
+    history_v2_rate_limit: u32,
+    /// Seconds a legacy history query handle stays valid (then 410).
+    #[arg(long, default_value_t = 60)]
+    history_query_ttl_secs: u64,
+    /// App ids for which Signaling 2.x history is not enabled (403), repeatable.
+    #[arg(long = "disable-history-v2", value_name = "APPID")]
+    history_v2_disabled_apps: Vec<String>,
     /// Probability of answering 408 (0..1).
     #[arg(long, default_value_t = 0.0)]
     fault_408: f64,
@@ -103,6 +118,11 @@ impl EmulatorArgs {
             customers,
             app_certificates,
             rate_limit_per_sec: self.rate_limit,
+            message_rate_limit_per_sec: self.message_rate_limit,
+            legacy_history_rate_limit_per_sec: self.legacy_history_rate_limit,
+            history_v2_rate_limit_per_sec: self.history_v2_rate_limit,
+            history_query_ttl: std::time::Duration::from_secs(self.history_query_ttl_secs),
+            history_v2_disabled_apps: self.history_v2_disabled_apps.clone(),
             faults: Faults {
                 p_408: self.fault_408,
                 p_5xx: self.fault_5xx,

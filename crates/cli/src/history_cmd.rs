@@ -21,7 +21,7 @@ pub struct HistoryArgs {
     #[command(subcommand)]
     v2: Option<HistorySub>,
     #[command(flatten)]
-    legacy: Option<LegacyArgs>,
+    legacy: LegacyArgs,
 }
 
 /// Subcommands of `history`.
@@ -42,12 +42,12 @@ pub struct LegacyArgs {
     /// Messages sent to this user or channel.
     #[arg(long)]
     destination: Option<String>,
-    /// Start of the range: `2026-01-01T00:00:00Z` or Unix seconds (UTC).
+    /// Start of the range: `2026-01-01T00:00:00Z` or Unix seconds (UTC). Required.
     #[arg(long, value_parser = parse_time)]
-    from_time: u64,
-    /// End of the range: `2026-01-02T00:00:00Z` or Unix seconds (UTC).
+    from_time: Option<u64>,
+    /// End of the range: `2026-01-02T00:00:00Z` or Unix seconds (UTC). Required.
     #[arg(long, value_parser = parse_time)]
-    to_time: u64,
+    to_time: Option<u64>,
     /// Page size: 20, 50 or 100.
     #[arg(long, default_value_t = 100)]
     limit: u32,
@@ -106,13 +106,9 @@ fn parse_time(text: &str) -> Result<u64, String> {
 
 /// Runs the command; returns the exit code.
 pub async fn run(args: HistoryArgs) -> i32 {
-    let result = match (args.v2, args.legacy) {
-        (Some(HistorySub::V2(v2)), _) => run_v2(v2).await,
-        (None, Some(legacy)) => run_legacy(legacy).await,
-        (None, None) => Err(Error::invalid_input(
-            "history",
-            "pass --from-time and --to-time (legacy history) or use `history v2`",
-        )),
+    let result = match args.v2 {
+        Some(HistorySub::V2(v2)) => run_v2(v2).await,
+        None => run_legacy(args.legacy).await,
     };
     match result {
         Ok(()) => exit::OK,
@@ -121,11 +117,17 @@ pub async fn run(args: HistoryArgs) -> i32 {
 }
 
 async fn run_legacy(a: LegacyArgs) -> Result<(), Error> {
+    let (Some(from_time), Some(to_time)) = (a.from_time, a.to_time) else {
+        return Err(Error::invalid_input(
+            "history",
+            "pass --from-time and --to-time (legacy history), or use `history v2`",
+        ));
+    };
     let filter = HistoryFilter::new(
         a.source.as_deref(),
         a.destination.as_deref(),
-        a.from_time,
-        a.to_time,
+        from_time,
+        to_time,
     )?;
     let client: Client = a.connection.builder()?.build()?;
     let json = a.json || !std::io::stdout().is_terminal();

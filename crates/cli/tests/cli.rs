@@ -232,3 +232,151 @@ fn table_output_when_asked() {
     assert!(text.starts_with("USER"), "{text}");
     assert!(text.contains("u1") && text.contains("2 event(s)"), "{text}");
 }
+
+#[test]
+fn send_and_history_through_the_cli() {
+    let emu = start_emulator(&[]);
+    let base = &emu.urls[0];
+    let (status, body) = admin(
+        base,
+        "PUT",
+        "/_emulator/apps/climsg/online/alice",
+        r#"{"online":true}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let args = [
+        "send",
+        "peer",
+        "--from",
+        "server",
+        "--to",
+        "alice",
+        "hi",
+        "--wait-for-ack",
+    ];
+    let out = cli(base, "climsg", &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(lines(&out)[0]["outcome"], "message_delivered");
+    let args = [
+        "send",
+        "peer",
+        "--from",
+        "server",
+        "--to",
+        "bob",
+        "hi",
+        "--wait-for-ack",
+    ];
+    assert_eq!(
+        lines(&cli(base, "climsg", &args))[0]["outcome"],
+        "message_offline"
+    );
+
+    let from = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 5)
+    .to_string();
+    for i in 0..3 {
+        let payload = format!("m{i}");
+        let args = [
+            "send",
+            "channel",
+            "--from",
+            "server",
+            "--channel",
+            "lobby",
+            &payload,
+            "--history",
+        ];
+        let out = cli(base, "climsg", &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(lines(&out)[0]["outcome"], "message_sent");
+    }
+    let to = "2100-01-01T00:00:00Z";
+    let args = [
+        "history",
+        "--destination",
+        "lobby",
+        "--from-time",
+        &from,
+        "--to-time",
+        to,
+        "--limit",
+        "20",
+    ];
+    let out = cli(base, "climsg", &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<_> = lines(&out).iter().map(|m| m["payload"].clone()).collect();
+    assert_eq!(got, ["m0", "m1", "m2"]);
+    let args = [
+        "history",
+        "--destination",
+        "lobby",
+        "--from-time",
+        &from,
+        "--to-time",
+        to,
+        "--count",
+    ];
+    assert_eq!(lines(&cli(base, "climsg", &args))[0]["count"], 3);
+    let args = [
+        "history",
+        "v2",
+        "--user",
+        "server",
+        "--channel",
+        "lobby",
+        "--page-size",
+        "2",
+    ];
+    let out = cli(base, "climsg", &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<_> = lines(&out).iter().map(|m| m["message"].clone()).collect();
+    assert_eq!(got, ["m2", "m1", "m0"], "newest first, across two pages");
+
+    // Invalid input: usage exit code, one line naming the field, nothing sent.
+    let before = stats(base)["apps"]["climsg"]["requests"].as_u64().unwrap();
+    let out = cli(
+        base,
+        "climsg",
+        &["send", "peer", "--from", "server", "--to", " bob", "x"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid to"));
+    let args = [
+        "history",
+        "--source",
+        "a",
+        "--from-time",
+        "10",
+        "--to-time",
+        "20",
+        "--limit",
+        "30",
+    ];
+    let out = cli(base, "climsg", &args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid limit"));
+    assert_eq!(
+        stats(base)["apps"]["climsg"]["requests"].as_u64().unwrap(),
+        before
+    );
+}
