@@ -45,7 +45,7 @@ enum Command {
     #[command(subcommand)]
     Send(send_cmd::SendCommand),
     /// Query message history (legacy RTM 1.x; `history v2` for Signaling 2.x).
-    History(history_cmd::HistoryArgs),
+    History(Box<history_cmd::HistoryArgs>),
     /// Mint, inspect and verify RTM tokens.
     #[command(subcommand)]
     Token(token_cmd::TokenCommand),
@@ -94,7 +94,7 @@ fn main() {
             Command::Watch(args) => watch_cmd::run(args).await,
             Command::Presence(args) => watch_cmd::run_presence(args),
             Command::Send(cmd) => send_cmd::run(cmd).await,
-            Command::History(args) => history_cmd::run(args).await,
+            Command::History(args) => history_cmd::run(*args).await,
             Command::Token(cmd) => {
                 let now_unix = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)

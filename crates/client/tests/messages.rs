@@ -254,7 +254,7 @@ async fn invalid_input_is_refused_before_any_request() {
         "from"
     );
     assert_eq!(
-        field(SendPeerMessage::new("a", &"b".repeat(65), "x").unwrap_err()),
+        field(SendPeerMessage::new("a", "b".repeat(65), "x").unwrap_err()),
         "to"
     );
     assert_eq!(
