@@ -31,6 +31,24 @@ export declare class NativeClient {
   userEventsJson(cancel?: number | undefined | null): Promise<string>
   /** Like `userEventsJson`, for channel events. */
   channelEventsJson(cancel?: number | undefined | null): Promise<string>
+  /**
+   * Sends a peer message (`{requestId, outcome}`). Invalid input rejects
+   * before anything is sent.
+   */
+  sendPeerMessage(options: PeerMessageOptions, cancel?: number | undefined | null): Promise<MessageReceiptJs>
+  /** Sends a channel message (`{requestId, outcome}`). */
+  sendChannelMessage(options: ChannelMessageOptions, cancel?: number | undefined | null): Promise<MessageReceiptJs>
+  /** One page of legacy history (creates the query and polls it). */
+  historyPage(query: HistoryQueryJs, cancel?: number | undefined | null): Promise<Array<HistoryMessageJs>>
+  /** How many stored messages match (polling while in progress). */
+  countHistory(query: HistoryQueryJs, cancel?: number | undefined | null): Promise<number>
+  /**
+   * A lazy cursor over the pages of a legacy history query (validated now:
+   * invalid input throws before anything is sent).
+   */
+  history(query: HistoryQueryJs): NativeHistoryPages
+  /** A lazy cursor over the pages of a Signaling 2.x history query (validated now). */
+  historyV2(query: HistoryV2QueryJs): NativeHistoryV2Pages
   /** Starts a watcher (see `agora_rtm_rest::Client::watch`). */
   watch(options: WatchOptionsJs): Promise<NativeWatcher>
 }
@@ -64,6 +82,46 @@ export declare class NativeExchangeContext {
   constructor(config: any, auth: any)
   /** A new exchange of `operation` (`user_events` | `channel_events`) with jitter seed `seed`. */
   exchange(operation: string, seed: number): NativeExchange
+  /**
+   * A new exchange of any vector operation (`operationJson`: the case's
+   * `operation`, a string or an object, as JSON) through the protocol's
+   * `VectorExchange`. Invalid arguments throw the error the SDK gives before
+   * sending anything. Its `done` steps carry the normalised result (`ok`, the
+   * vectors' snake_case JSON) or the error.
+   */
+  vectorExchange(operationJson: string, seed: number): NativeVectorExchange
+}
+
+/** The pages of a legacy history query, one `nextPage()` at a time. */
+export declare class NativeHistoryPages {
+  /**
+   * The next page, or `null` once the last (short) page was returned.
+   * Nothing is requested until this is called.
+   */
+  nextPage(cancel?: number | undefined | null): Promise<Array<HistoryMessageJs> | null>
+}
+
+/** The pages of a Signaling 2.x history query, one `nextPage()` at a time. */
+export declare class NativeHistoryV2Pages {
+  /** The next page (newest first), or `null` once `newStart` was 0. */
+  nextPage(cancel?: number | undefined | null): Promise<Array<HistoryV2MessageJs> | null>
+}
+
+/**
+ * Any vector operation driven through [`VectorExchange`]: the same steps as
+ * [`NativeExchange`], with `done.ok` the normalised JSON result.
+ */
+export declare class NativeVectorExchange {
+  /** Starts the operation at `nowMs`. */
+  start(nowMs: number): any
+  /** A response arrived (`{status, headers?, body}`). */
+  onResponse(response: any, nowMs: number): any
+  /** The transport failed (`kind`: dns, connect, timeout, interrupted, body_too_large, other). */
+  onTransportError(kind: string, nowMs: number): any
+  /** The wait the previous step asked for has elapsed. */
+  onWaitElapsed(nowMs: number): any
+  /** The report of the current (or last) request's exchange. */
+  report(): any
 }
 
 /** A running watcher. */
@@ -155,6 +213,18 @@ export interface ChannelEventsPage {
   events: Array<ChannelEventJs>
 }
 
+/** Options of `sendChannelMessage` (normalised by the JavaScript layer). */
+export interface ChannelMessageOptions {
+  /** The sending user. */
+  from: string
+  /** The channel. */
+  channel: string
+  /** The message text (1 byte to 32 KiB). */
+  payload: string
+  /** Keep the message in history. */
+  storeInHistory?: boolean
+}
+
 /** Options of `new Client(...)` (already normalised by the JavaScript layer). */
 export interface ClientOptions {
   /** The app id. */
@@ -175,6 +245,78 @@ export interface ClientOptions {
   rateLimit?: number
   /** Client-side rate limit window in milliseconds (default 1005). */
   rateWindowMs?: number
+  /** Legacy history: wait between `in progress` polls, in milliseconds (default 2000). */
+  historyPollIntervalMs?: number
+  /** Legacy history: give up polling after this many milliseconds (default 60000). */
+  historyPollTimeoutMs?: number
+}
+
+/** One message of legacy history. */
+export interface HistoryMessageJs {
+  /** The sender. */
+  src: string
+  /** The receiving user or channel. */
+  dst: string
+  /** `peer_message`, `channel_message`, `group_message` or the raw type. */
+  messageType: string
+  /** The message text. */
+  payload: string
+  /** When it was sent, Unix milliseconds. */
+  ms: number
+}
+
+/** A legacy history query (times in Unix seconds, converted by the JavaScript layer). */
+export interface HistoryQueryJs {
+  /** Messages from this user. */
+  source?: string
+  /** Messages to this user or channel. */
+  destination?: string
+  /** Start of the range, Unix seconds (inclusive). */
+  startTime: number
+  /** End of the range, Unix seconds (inclusive). */
+  endTime: number
+  /** Page size: 20, 50 or 100 (default 20; not used by `countHistory`). */
+  limit?: number
+  /** `asc` (default) or `desc` (not used by `countHistory`). */
+  order?: string
+}
+
+/** One message of Signaling 2.x history. */
+export interface HistoryV2MessageJs {
+  /** The sender. */
+  publisher: string
+  /** When it was sent, Unix milliseconds. */
+  timestamp: number
+  /** The application's custom type, or null. */
+  customType?: string
+  /** `STRING` or `BINARY`. */
+  messageType: string
+  /** A string for `STRING` messages, a Buffer for `BINARY` ones. */
+  payload: string | Buffer
+}
+
+/** A Signaling 2.x history query (times in Unix milliseconds). */
+export interface HistoryV2QueryJs {
+  /** The user the query reads as. */
+  userId: string
+  /** The channel name (`message`) or the other user (`user`). */
+  channel: string
+  /** `message` (default) or `user`. */
+  channelType?: string
+  /** Messages at or before this time (Unix ms), going back. */
+  start?: number
+  /** Messages at or after this time (Unix ms). */
+  end?: number
+  /** Messages per page, 1 to 100 (default 100). */
+  pageSize?: number
+}
+
+/** What the service answered to a sent message. */
+export interface MessageReceiptJs {
+  /** The service's request id. */
+  requestId: string
+  /** `message_sent`, `message_delivered`, `message_offline` or the raw code. */
+  outcome: string
 }
 
 /** A decoded token. */
@@ -199,6 +341,20 @@ export interface ParsedTokenJs {
 
 /** Decodes a 007 or 006 token without checking its signature. */
 export declare function parseToken(token: string): ParsedTokenJs
+
+/** Options of `sendPeerMessage` (normalised by the JavaScript layer). */
+export interface PeerMessageOptions {
+  /** The sending user. */
+  from: string
+  /** The receiving user. */
+  to: string
+  /** The message text (1 byte to 32 KiB). */
+  payload: string
+  /** Ask whether the receiver is online (`message_delivered` / `message_offline`). */
+  waitForAck?: boolean
+  /** Keep the message in history. */
+  storeInHistory?: boolean
+}
 
 /** The intermediate signing keys of a 007 token (`k1`, `k2`), lower-case hex. */
 export interface SigningKeysJs {

@@ -124,7 +124,189 @@ function normaliseOptions(options) {
     o.rateLimit = checkInt(rl.limit, 'rateLimit.limit', { min: 1 });
     o.rateWindowMs = checkInt(rl.windowMs, 'rateLimit.windowMs', { min: 1 });
   }
+  o.historyPollIntervalMs = checkInt(options.historyPollIntervalMs, 'historyPollIntervalMs');
+  o.historyPollTimeoutMs = checkInt(options.historyPollTimeoutMs, 'historyPollTimeoutMs');
   return o;
+}
+
+// ---- messages and history: argument translation ----
+
+/** Rust field names (the protocol's) to the option names of this package. */
+const LEGACY_FIELDS = { start_time: 'startTime', end_time: 'endTime' };
+const V2_FIELDS = { user_id: 'userId', channel_type: 'channelType', message_count: 'pageSize' };
+
+function renameField(err, names) {
+  if (err instanceof InvalidInputError && names && Object.hasOwn(names, err.field)) {
+    err.field = names[err.field];
+    for (const [from, to] of Object.entries(names)) err.message = err.message.split(from).join(to);
+  }
+  return err;
+}
+
+function renamed(promise, names) {
+  return promise.catch((e) => {
+    throw renameField(e, names);
+  });
+}
+
+function syncFields(fn, names) {
+  try {
+    return fn();
+  } catch (e) {
+    throw renameField(fromNative(e), names);
+  }
+}
+
+/** Turns a synchronous throw while preparing a call into a rejection. */
+function guarded(fn) {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function checkObject(value, field) {
+  if (value === null || typeof value !== 'object') throw invalid(field, 'must be an object');
+  return value;
+}
+
+function messageOptions(options, target) {
+  checkObject(options, 'options');
+  checkSignal(options.signal);
+  const o = {
+    from: checkString(options.from, 'from'),
+    [target]: checkString(options[target], target),
+    payload: checkString(options.payload, 'payload'),
+  };
+  if (options.storeInHistory !== undefined) o.storeInHistory = Boolean(options.storeInHistory);
+  return o;
+}
+
+/** A Date or Unix seconds, as integer Unix seconds (the range itself is checked in Rust). */
+function unixSeconds(value, field) {
+  if (value === undefined || value === null) throw invalid(field, 'is required (a Date or Unix seconds)');
+  let secs;
+  if (value instanceof Date) secs = value.getTime() / 1000;
+  else if (typeof value === 'number') secs = value;
+  else throw invalid(field, 'must be a Date or Unix seconds');
+  if (!Number.isFinite(secs)) throw invalid(field, 'must be a valid Date or a finite number of Unix seconds');
+  return Math.floor(secs);
+}
+
+function optionalInteger(value, field) {
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isSafeInteger(value)) throw invalid(field, 'must be an integer');
+  return value;
+}
+
+function historyQuery(query, { paged }) {
+  checkObject(query, 'query');
+  checkSignal(query.signal);
+  const q = {
+    source: checkString(query.source, 'source', { optional: true }),
+    destination: checkString(query.destination, 'destination', { optional: true }),
+    startTime: unixSeconds(query.startTime, 'startTime'),
+    endTime: unixSeconds(query.endTime, 'endTime'),
+  };
+  if (paged) {
+    q.limit = optionalInteger(query.limit, 'limit');
+    q.order = checkString(query.order, 'order', { optional: true });
+  }
+  return q;
+}
+
+function historyV2Query(query) {
+  checkObject(query, 'query');
+  checkSignal(query.signal);
+  return {
+    userId: checkString(query.userId, 'userId'),
+    channel: checkString(query.channel, 'channel'),
+    channelType: checkString(query.channelType, 'channelType', { optional: true }),
+    start: optionalInteger(query.start, 'start'),
+    end: optionalInteger(query.end, 'end'),
+    pageSize: optionalInteger(query.pageSize, 'pageSize'),
+  };
+}
+
+/**
+ * Messages of a history query, page by page from a native cursor: a page is only
+ * requested when the messages before it were taken; `return()` (what `break` calls)
+ * ends the iteration and nothing more is requested.
+ */
+class HistoryIterable {
+  #pages;
+  #signal;
+  #names;
+  #buffer = [];
+  #index = 0;
+  #done = false;
+
+  constructor(pages, signal, names) {
+    this.#pages = pages;
+    this.#signal = signal;
+    this.#names = names;
+  }
+
+  async #nextPage() {
+    if (this.#done) return null;
+    let page;
+    try {
+      page = await renamed(call(this.#signal, (id) => this.#pages.nextPage(id)), this.#names);
+    } catch (e) {
+      this.#done = true;
+      throw e;
+    }
+    if (page === null) this.#done = true;
+    return page;
+  }
+
+  async next() {
+    for (;;) {
+      if (this.#index < this.#buffer.length) return { done: false, value: this.#buffer[this.#index++] };
+      if (this.#done) return { done: true, value: undefined };
+      const page = await this.#nextPage();
+      if (page === null) return { done: true, value: undefined };
+      this.#buffer = page;
+      this.#index = 0;
+    }
+  }
+
+  async return() {
+    this.#done = true;
+    this.#buffer = [];
+    return { done: true, value: undefined };
+  }
+
+  /** The remaining pages as arrays (`for await (const page of client.history(q).pages())`). */
+  pages() {
+    const self = this;
+    return {
+      async next() {
+        if (self.#index < self.#buffer.length) {
+          const rest = self.#buffer.slice(self.#index);
+          self.#buffer = [];
+          self.#index = 0;
+          return { done: false, value: rest };
+        }
+        const page = await self.#nextPage();
+        if (page === null) return { done: true, value: undefined };
+        return { done: false, value: page };
+      },
+      return: () => self.return(),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  [inspect.custom]() {
+    return `HistoryIterable { done: ${this.#done} }`;
+  }
 }
 
 const kNative = Symbol('agora-rtm-rest.native');
@@ -177,6 +359,68 @@ class Client {
   watch(options = {}) {
     const w = new Watch(this[kNative], options, this[kWatches]);
     return w;
+  }
+
+  /**
+   * Sends a message from one user to another: `{ requestId, outcome }` with
+   * outcome `'message_sent'`, or with `waitForAck` `'message_delivered'` /
+   * `'message_offline'` (an unknown code is passed through). Invalid input
+   * rejects with InvalidInputError before anything is sent.
+   */
+  sendPeerMessage(options) {
+    return guarded(() => {
+      const o = messageOptions(options, 'to');
+      if (options.waitForAck !== undefined) o.waitForAck = Boolean(options.waitForAck);
+      return call(options.signal, (id) => this[kNative].sendPeerMessage(o, id));
+    });
+  }
+
+  /** Sends a message from a user to a channel: `{ requestId, outcome }`. */
+  sendChannelMessage(options) {
+    return guarded(() => {
+      const o = messageOptions(options, 'channel');
+      return call(options.signal, (id) => this[kNative].sendChannelMessage(o, id));
+    });
+  }
+
+  /**
+   * Legacy message history as an async iterable of messages
+   * (`{ src, dst, messageType, payload, ms }`); pages are fetched lazily, and
+   * leaving the loop stops fetching. `startTime`/`endTime`: a Date or Unix seconds.
+   * Invalid input throws InvalidInputError here, before anything is sent.
+   */
+  history(query) {
+    const q = historyQuery(query, { paged: true });
+    const pages = syncFields(() => this[kNative].history(q), LEGACY_FIELDS);
+    return new HistoryIterable(pages, checkSignal(query.signal));
+  }
+
+  /** One page of legacy history (`limit` messages from the start of the range) as an array. */
+  historyPage(query) {
+    return guarded(() => {
+      const q = historyQuery(query, { paged: true });
+      return renamed(call(query.signal, (id) => this[kNative].historyPage(q, id)), LEGACY_FIELDS);
+    });
+  }
+
+  /** How many stored messages match `{ source?, destination?, startTime, endTime }`. */
+  countHistory(query) {
+    return guarded(() => {
+      const q = historyQuery(query, { paged: false });
+      return renamed(call(query.signal, (id) => this[kNative].countHistory(q, id)), LEGACY_FIELDS);
+    });
+  }
+
+  /**
+   * Signaling 2.x history, newest first, as an async iterable of
+   * `{ publisher, timestamp, customType, messageType, payload }` (payload: a
+   * string for STRING messages, a Buffer for BINARY ones); pages are fetched
+   * lazily. `start`/`end` are Unix milliseconds (the range goes back from start to end).
+   */
+  historyV2(query) {
+    const q = historyV2Query(query);
+    const pages = syncFields(() => this[kNative].historyV2(q), V2_FIELDS);
+    return new HistoryIterable(pages, checkSignal(query.signal), V2_FIELDS);
   }
 
   /** Presence of this client's most recent presence-enabled watcher, or null. */
@@ -403,6 +647,10 @@ class ExchangeContext {
   exchange(operation, seed) {
     return new Exchange(sync(() => this.#ctx.exchange(operation, seed)));
   }
+  /** Any vector operation (a string or an object) through the protocol's VectorExchange; `done.ok` is the normalised JSON. */
+  vectorExchange(operation, seed) {
+    return new Exchange(sync(() => this.#ctx.vectorExchange(JSON.stringify(operation), seed)));
+  }
 }
 
 const testing = Object.freeze({
@@ -419,6 +667,7 @@ const testing = Object.freeze({
 module.exports = {
   Client,
   Watch,
+  HistoryIterable,
   buildRtmToken,
   buildLegacyRtmToken,
   parseToken,

@@ -77,9 +77,30 @@ function normalise(events) {
   });
 }
 
-function checkDone(ctx, step, expect) {
+/** Operations that are objects (messages, history) run through the protocol's VectorExchange. */
+function isObjectOp(operation) {
+  return operation !== null && typeof operation === 'object';
+}
+
+function exchangeOf(ctx, operation, seed) {
+  return isObjectOp(operation) ? ctx.vectorExchange(operation, seed) : ctx.exchange(operation, seed);
+}
+
+/** A VectorExchange result (normalised snake_case JSON) against `ok`, key by key, as vectors.rs does. */
+function checkNormalised(ctx, result, ok) {
+  for (const [key, want] of Object.entries(ok)) {
+    if (key === 'event_count') assert.equal(result.events.length, want, `${ctx}: event count`);
+    else if (key === 'message_count') assert.equal(result.messages.length, want, `${ctx}: message count`);
+    else assert.deepEqual(result[key] === undefined ? null : result[key], want, `${ctx}: ${key}`);
+  }
+}
+
+function checkDone(ctx, step, expect, normalised = false) {
   assert.equal(step.type, 'done', `${ctx}: expected the end, got ${JSON.stringify(step)}`);
-  if (expect.ok) {
+  if (expect.ok && normalised) {
+    assert.ok(step.ok, `${ctx}: expected success, got ${step.error && step.error.message}`);
+    checkNormalised(ctx, step.ok, expect.ok);
+  } else if (expect.ok) {
     assert.ok(step.ok, `${ctx}: expected success, got ${step.error && step.error.message}`);
     if (Object.hasOwn(expect.ok, 'request_id')) assert.equal(step.ok.requestId, expect.ok.request_id, `${ctx}: request id`);
     if (expect.ok.events) assert.deepEqual(normalise(step.ok.events), expect.ok.events, `${ctx}: events`);
@@ -98,22 +119,30 @@ function runRequest(c) {
     assert.ok(c.expect.error, `${c.id}: unexpected error ${e.message}`);
     return checkError(c.id, e, c.expect.error);
   }
+  let ex;
+  try {
+    ex = exchangeOf(ctx, c.operation, 1);
+  } catch (e) {
+    assert.ok(c.expect.error, `${c.id}: unexpected error ${e.message}`);
+    return checkError(c.id, e, c.expect.error);
+  }
   assert.equal(c.expect.error, undefined, `${c.id}: expected an error`);
-  checkRequest(c.id, ctx.exchange(c.operation, 1).start(0), c.expect);
+  checkRequest(c.id, ex.start(0), c.expect);
 }
 
 function runResponse(c) {
   const config = { ...(c.config ?? {}), base_urls: ['http://127.0.0.1:8080'], retry: { max_attempts: 1 } };
   const ctx = new testing.ExchangeContext(config, { type: 'basic', customer_id: 'x', customer_secret: 'y' });
-  const ex = ctx.exchange(c.operation, 1);
+  const ex = exchangeOf(ctx, c.operation, 1);
   assert.equal(ex.start(0).type, 'send', c.id);
-  checkDone(c.id, ex.onResponse(c.response, 10), c.expect);
+  checkDone(c.id, ex.onResponse(c.response, 10), c.expect, isObjectOp(c.operation));
 }
 
 function runFlow(c) {
   const ctx = new testing.ExchangeContext(c.config, c.auth);
   const seed = c.seed ?? 1;
   const exchanges = [];
+  const normalised = [];
   let now = 0;
   let lastWait = 0;
   c.steps.forEach((step, n) => {
@@ -124,7 +153,8 @@ function runFlow(c) {
     const where = `${c.id} step ${n}`;
     let got;
     if (step.call === 'start') {
-      exchanges[k] = ctx.exchange(step.operation, seed + k);
+      exchanges[k] = exchangeOf(ctx, step.operation, seed + k);
+      normalised[k] = isObjectOp(step.operation);
       got = exchanges[k].start(now);
     } else {
       const ex = exchanges[k];
@@ -144,7 +174,7 @@ function runFlow(c) {
       lastWait = got.ms;
     } else {
       assert.ok(e.done, `${where}: unexpected end ${got.error && got.error.message}`);
-      checkDone(where, got, e.done);
+      checkDone(where, got, e.done, normalised[k]);
     }
   });
   const names = {

@@ -56,6 +56,10 @@ pub struct ClientOptions {
     pub rate_limit: Option<u32>,
     /// Client-side rate limit window in milliseconds (default 1005).
     pub rate_window_ms: Option<u32>,
+    /// Legacy history: wait between `in progress` polls, in milliseconds (default 2000).
+    pub history_poll_interval_ms: Option<u32>,
+    /// Legacy history: give up polling after this many milliseconds (default 60000).
+    pub history_poll_timeout_ms: Option<u32>,
 }
 
 fn required(value: Option<String>, field: &str) -> napi::Result<String> {
@@ -211,6 +215,18 @@ impl NativeClient {
         if let Some(limit) = options.rate_limit {
             let window = options.rate_window_ms.unwrap_or(1005);
             b = b.rate_limit(limit, Duration::from_millis(u64::from(window)));
+        }
+        if options.history_poll_interval_ms.is_some() || options.history_poll_timeout_ms.is_some() {
+            let d = agora_rtm_rest::PollPolicy::default();
+            b = b.history_poll_policy(agora_rtm_rest::PollPolicy {
+                interval: options
+                    .history_poll_interval_ms
+                    .map_or(d.interval, |ms| Duration::from_millis(u64::from(ms))),
+                max_wait: options
+                    .history_poll_timeout_ms
+                    .map_or(d.max_wait, |ms| Duration::from_millis(u64::from(ms))),
+                max_recreates: d.max_recreates,
+            });
         }
         Ok(NativeClient {
             inner: b.build().map_err(|e| client_error(&e))?,

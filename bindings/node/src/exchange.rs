@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use agora_rtm_rest::protocol::vectors::{
-    auth_headers_from_json as headers_from_json, config_from_json,
+    VectorExchange, auth_headers_from_json as headers_from_json, config_from_json,
     transport_error_kind as transport_kind,
 };
 use agora_rtm_rest::protocol::{
@@ -65,6 +65,30 @@ impl NativeExchangeContext {
             }
         };
         Ok(NativeExchange { inner })
+    }
+
+    /// A new exchange of any vector operation (`operationJson`: the case's
+    /// `operation`, a string or an object, as JSON) through the protocol's
+    /// `VectorExchange`. Invalid arguments throw the error the SDK gives before
+    /// sending anything. Its `done` steps carry the normalised result (`ok`, the
+    /// vectors' snake_case JSON) or the error.
+    #[napi]
+    pub fn vector_exchange(
+        &self,
+        operation_json: String,
+        seed: i64,
+    ) -> napi::Result<NativeVectorExchange> {
+        let op: Value = serde_json::from_str(&operation_json)
+            .map_err(|e| invalid("operation", &format!("is not JSON: {e}")))?;
+        let inner = VectorExchange::new(
+            &op,
+            self.config.clone(),
+            self.shared.clone(),
+            self.headers.clone(),
+            seed as u64,
+        )
+        .map_err(|e| client_error(&e))?;
+        Ok(NativeVectorExchange { inner })
     }
 }
 
@@ -178,4 +202,82 @@ impl NativeExchange {
             "undecodableSuccess": r.undecodable_success,
         })
     }
+}
+
+/// Any vector operation driven through [`VectorExchange`]: the same steps as
+/// [`NativeExchange`], with `done.ok` the normalised JSON result.
+#[napi]
+pub struct NativeVectorExchange {
+    inner: VectorExchange,
+}
+
+fn vector_step(step: Step<Value>) -> Value {
+    match step {
+        Step::Send(r) => request_json(&r),
+        Step::Wait(d) => json!({"type": "wait", "ms": d.as_millis() as u64}),
+        Step::Done(Ok(v)) => json!({"type": "done", "ok": v}),
+        Step::Done(Err(e)) => json!({"type": "done", "error": error_json(&e)}),
+    }
+}
+
+fn http_response(response: &Value) -> HttpResponse {
+    let status = response.get("status").and_then(Value::as_u64).unwrap_or(0) as u16;
+    let body = response
+        .get("body")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let mut r = HttpResponse::new(status, body);
+    if let Some(h) = response.get("headers").and_then(Value::as_object) {
+        for (k, v) in h {
+            r = r.with_header(k.clone(), v.as_str().unwrap_or_default());
+        }
+    }
+    r
+}
+
+#[napi]
+impl NativeVectorExchange {
+    /// Starts the operation at `nowMs`.
+    #[napi]
+    pub fn start(&mut self, now_ms: i64) -> Value {
+        vector_step(self.inner.start(instant(now_ms)))
+    }
+
+    /// A response arrived (`{status, headers?, body}`).
+    #[napi]
+    pub fn on_response(&mut self, response: Value, now_ms: i64) -> Value {
+        vector_step(
+            self.inner
+                .on_response(http_response(&response), instant(now_ms)),
+        )
+    }
+
+    /// The transport failed (`kind`: dns, connect, timeout, interrupted, body_too_large, other).
+    #[napi]
+    pub fn on_transport_error(&mut self, kind: String, now_ms: i64) -> Value {
+        let err = TransportError::new(transport_kind(&kind), "scripted");
+        vector_step(self.inner.on_transport_error(err, instant(now_ms)))
+    }
+
+    /// The wait the previous step asked for has elapsed.
+    #[napi]
+    pub fn on_wait_elapsed(&mut self, now_ms: i64) -> Value {
+        vector_step(self.inner.on_wait_elapsed(instant(now_ms)))
+    }
+
+    /// The report of the current (or last) request's exchange.
+    #[napi]
+    pub fn report(&self) -> Value {
+        report_json(self.inner.report())
+    }
+}
+
+fn report_json(r: &ExchangeReport) -> Value {
+    json!({
+        "attempts": r.attempts,
+        "possiblyLost": r.possibly_lost,
+        "serverRateLimited": r.server_rate_limited,
+        "undecodableSuccess": r.undecodable_success,
+    })
 }

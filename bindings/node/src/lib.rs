@@ -13,12 +13,17 @@ mod cancel;
 mod client;
 mod errors;
 mod exchange;
+mod messages;
 mod tokens;
 mod watcher;
 
 pub use cancel::{cancel_token_cancel, cancel_token_new, cancel_token_release};
 pub use client::{ChannelEventJs, ChannelEventsPage, NativeClient, UserEventJs, UserEventsPage};
-pub use exchange::{NativeExchange, NativeExchangeContext};
+pub use exchange::{NativeExchange, NativeExchangeContext, NativeVectorExchange};
+pub use messages::{
+    ChannelMessageOptions, HistoryMessageJs, HistoryQueryJs, HistoryV2MessageJs, HistoryV2QueryJs,
+    MessageReceiptJs, NativeHistoryPages, NativeHistoryV2Pages, PeerMessageOptions,
+};
 pub use tokens::{
     ParsedTokenJs, SigningKeysJs, build_legacy_rtm_token, build_legacy_rtm_token_raw,
     build_rtc_token, build_rtm_token, parse_token, token_signing_keys, verify_token,
