@@ -1,5 +1,6 @@
-//! Feeds arbitrary bytes (and a status derived from them) to both feed parsers
-//! and through an exchange: nothing may panic.
+//! Feeds arbitrary bytes (and a status derived from them) to every response
+//! parser (event feeds, messages, both history APIs) and through an exchange:
+//! nothing may panic.
 #![no_main]
 
 use std::sync::Arc;
@@ -8,6 +9,9 @@ use agora_rtm_rest_protocol::{
     Config, Endpoints, Exchange, HttpResponse, Instant, ReadChannelEvents, ReadUserEvents, Shared,
     parse,
 };
+use agora_rtm_rest_protocol::history::{CountHistory, CreateHistoryQuery, FetchHistoryQuery};
+use agora_rtm_rest_protocol::history_v2::GetHistoryV2;
+use agora_rtm_rest_protocol::{ChannelType, HistoryFilter, HistoryQuery, HistoryV2Query, Operation};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -24,6 +28,14 @@ fuzz_target!(|data: &[u8]| {
     let _ = parse::parse_user_events(&response);
     let _ = parse::parse_channel_events(&response);
     let _ = parse::error_from_response(&response);
+    let _ = agora_rtm_rest_protocol::messages::parse_receipt(&response);
+    let query = HistoryQuery::new(Some("a"), None, 0, 1).unwrap();
+    let _ = CreateHistoryQuery::new(query).parse(&response);
+    let _ = FetchHistoryQuery::new("h").parse(&response);
+    let filter = HistoryFilter::new(Some("a"), None, 0, 1).unwrap();
+    let _ = CountHistory::new(filter).parse(&response);
+    let v2 = HistoryV2Query::new("a", ChannelType::User, "b").unwrap();
+    let _ = GetHistoryV2::new(v2).parse(&response);
     let config = Arc::new(
         Config::new("fuzz")
             .unwrap()
