@@ -46,7 +46,9 @@ pub(crate) fn routes() -> Router<RegionState> {
         )
 }
 
-async fn head_not_allowed() -> Response {
+/// 405 for HEAD on a GET route whose handler changes state (axum would
+/// otherwise run the GET handler and drop the body).
+pub(crate) async fn head_not_allowed() -> Response {
     (StatusCode::METHOD_NOT_ALLOWED, [(ALLOW, "GET")]).into_response()
 }
 

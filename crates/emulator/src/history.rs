@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::archive::{LegacyFilter, StoredMessage};
-use crate::feeds::{RegionState, broken_response, json};
+use crate::feeds::{RegionState, broken_response, head_not_allowed, json};
 use crate::gate::{self, Delivery, Invalid, Refusal, finish};
 use crate::limiter::Budget;
 use crate::queries::Poll;
@@ -33,12 +33,16 @@ pub const HISTORY_COUNT_ROUTE: &str = "/dev/v2/project/{appid}/rtm/message/histo
 /// The `limit`s a query accepts.
 const LIMITS: [i64; 3] = [20, 50, 100];
 
-/// The legacy history routes of one region's listener.
+/// The legacy history routes of one region's listener. Polls and counts
+/// change state (the first answer is "in progress"), so HEAD is refused.
 pub(crate) fn routes() -> Router<RegionState> {
     Router::new()
         .route(HISTORY_QUERY_ROUTE, post(create_query))
-        .route(HISTORY_QUERY_RESULT_ROUTE, get(poll_query))
-        .route(HISTORY_COUNT_ROUTE, get(count))
+        .route(
+            HISTORY_QUERY_RESULT_ROUTE,
+            get(poll_query).head(head_not_allowed),
+        )
+        .route(HISTORY_COUNT_ROUTE, get(count).head(head_not_allowed))
 }
 
 /// A query's filter as sent (every field optional here so that the 400 can
