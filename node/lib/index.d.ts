@@ -20,6 +20,10 @@ export interface ClientOptions {
   maxRetries?: number;
   /** Client-side rate limit (default 10 per 1005 ms, shared by every client of the app id). */
   rateLimit?: { limit: number; windowMs: number };
+  /** Legacy history: wait between `in progress` polls, in milliseconds (default 2000). */
+  historyPollIntervalMs?: number;
+  /** Legacy history: give up polling after this many milliseconds (default 60000). */
+  historyPollTimeoutMs?: number;
 }
 
 export interface CallOptions {
@@ -116,6 +120,97 @@ export declare class Watch implements AsyncIterableIterator<WatchItem> {
   [Symbol.asyncIterator](): Watch;
 }
 
+// ---- messages and history ----
+
+export interface PeerMessageOptions extends CallOptions {
+  /** The sending user (with token auth: the token's user). */
+  from: string;
+  /** The receiving user. */
+  to: string;
+  /** The text, 1 byte to 32 KiB. */
+  payload: string;
+  /** Ask whether `to` is online: outcome `message_delivered` or `message_offline`. */
+  waitForAck?: boolean;
+  /** Keep the message in history. */
+  storeInHistory?: boolean;
+}
+
+export interface ChannelMessageOptions extends CallOptions {
+  from: string;
+  channel: string;
+  payload: string;
+  storeInHistory?: boolean;
+}
+
+export type MessageOutcome = 'message_sent' | 'message_delivered' | 'message_offline' | (string & {});
+
+export interface MessageReceipt {
+  requestId: string;
+  /** `message_sent`, `message_delivered`, `message_offline`, or an unknown code verbatim. */
+  outcome: MessageOutcome;
+}
+
+/** A Date, or Unix seconds. */
+export type HistoryTime = Date | number;
+
+export interface HistoryFilter extends CallOptions {
+  /** Messages from this user (at least one of source and destination). */
+  source?: string;
+  /** Messages to this user or channel. */
+  destination?: string;
+  /** Start of the range (inclusive): a Date or Unix seconds. */
+  startTime: HistoryTime;
+  /** End of the range (inclusive): a Date or Unix seconds. */
+  endTime: HistoryTime;
+}
+
+export interface HistoryQuery extends HistoryFilter {
+  /** Page size: 20 (default), 50 or 100. */
+  limit?: 20 | 50 | 100;
+  order?: 'asc' | 'desc';
+}
+
+export interface HistoryMessage {
+  src: string;
+  dst: string;
+  messageType: 'peer_message' | 'channel_message' | 'group_message' | (string & {});
+  payload: string;
+  /** Unix milliseconds. */
+  ms: number;
+}
+
+export interface HistoryV2Query extends CallOptions {
+  /** The user the query reads as (with token auth: the token's user). */
+  userId: string;
+  /** The channel name, or the other user for `channelType: 'user'`. */
+  channel: string;
+  /** `message` (default) or `user`. */
+  channelType?: 'message' | 'user';
+  /** Messages at or before this time (Unix ms), going back. */
+  start?: number;
+  /** Messages at or after this time (Unix ms); must not be after `start`. */
+  end?: number;
+  /** Messages per page, 1 to 100 (default 100). */
+  pageSize?: number;
+}
+
+export type HistoryV2Message =
+  | { publisher: string; timestamp: number; customType: string | null; messageType: 'STRING'; payload: string }
+  | { publisher: string; timestamp: number; customType: string | null; messageType: 'BINARY'; payload: Buffer };
+
+/**
+ * Messages of a history query; pages are requested lazily, and leaving a
+ * `for await` loop (`return()`) stops fetching.
+ */
+export declare class HistoryIterable<M> implements AsyncIterableIterator<M> {
+  private constructor();
+  next(): Promise<IteratorResult<M, undefined>>;
+  return(): Promise<IteratorResult<M, undefined>>;
+  /** The remaining pages as arrays. */
+  pages(): AsyncIterableIterator<M[]>;
+  [Symbol.asyncIterator](): HistoryIterable<M>;
+}
+
 export declare class Client {
   constructor(options: ClientOptions);
   static fromEnv(): Client;
@@ -124,6 +219,14 @@ export declare class Client {
   userEvents(options?: CallOptions): Promise<EventsPage<UserEvent>>;
   channelEvents(options?: CallOptions): Promise<EventsPage<ChannelEvent>>;
   watch(options?: WatchOptions): Watch;
+  sendPeerMessage(options: PeerMessageOptions): Promise<MessageReceipt>;
+  sendChannelMessage(options: ChannelMessageOptions): Promise<MessageReceipt>;
+  /** Throws InvalidInputError synchronously for invalid input (nothing is sent). */
+  history(query: HistoryQuery): HistoryIterable<HistoryMessage>;
+  historyPage(query: HistoryQuery): Promise<HistoryMessage[]>;
+  countHistory(query: HistoryFilter): Promise<number>;
+  /** Throws InvalidInputError synchronously for invalid input (nothing is sent). */
+  historyV2(query: HistoryV2Query): HistoryIterable<HistoryV2Message>;
   presence(): Promise<Presence | null>;
   toJSON(): { appId: string; endpoints: string[] };
 }
@@ -188,6 +291,13 @@ export declare class SinkError extends AgoraRtmError {}
 /** Internals for the shared test vectors and benchmarks; not a stable API. */
 export declare const testing: {
   ExchangeContext: new (config: object, auth: object) => {
+    vectorExchange(operation: string | object, seed: number): {
+      start(nowMs: number): any;
+      onResponse(response: { status: number; headers?: Record<string, string>; body: string }, nowMs: number): any;
+      onTransportError(kind: string, nowMs: number): any;
+      onWaitElapsed(nowMs: number): any;
+      report(): { attempts: number; possiblyLost: number; serverRateLimited: number; undecodableSuccess: boolean };
+    };
     exchange(operation: 'user_events' | 'channel_events', seed: number): {
       start(nowMs: number): any;
       onResponse(response: { status: number; headers?: Record<string, string>; body: string }, nowMs: number): any;

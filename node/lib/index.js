@@ -229,6 +229,10 @@ function historyV2Query(query) {
   };
 }
 
+function v2Message(m) {
+  return { publisher: m.publisher, timestamp: m.timestamp, customType: m.customType ?? null, messageType: m.messageType, payload: m.payload };
+}
+
 /**
  * Messages of a history query, page by page from a native cursor: a page is only
  * requested when the messages before it were taken; `return()` (what `break` calls)
@@ -238,14 +242,16 @@ class HistoryIterable {
   #pages;
   #signal;
   #names;
+  #map;
   #buffer = [];
   #index = 0;
   #done = false;
 
-  constructor(pages, signal, names) {
+  constructor(pages, signal, names, map) {
     this.#pages = pages;
     this.#signal = signal;
     this.#names = names;
+    this.#map = map;
   }
 
   async #nextPage() {
@@ -258,7 +264,7 @@ class HistoryIterable {
       throw e;
     }
     if (page === null) this.#done = true;
-    return page;
+    return page !== null && this.#map ? page.map(this.#map) : page;
   }
 
   async next() {
@@ -420,7 +426,7 @@ class Client {
   historyV2(query) {
     const q = historyV2Query(query);
     const pages = syncFields(() => this[kNative].historyV2(q), V2_FIELDS);
-    return new HistoryIterable(pages, checkSignal(query.signal), V2_FIELDS);
+    return new HistoryIterable(pages, checkSignal(query.signal), V2_FIELDS, v2Message);
   }
 
   /** Presence of this client's most recent presence-enabled watcher, or null. */
