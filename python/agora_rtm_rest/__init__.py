@@ -1,15 +1,18 @@
 """agora-rtm-rest: Agora RTM (Signaling) server REST API client on a Rust core.
 
 Reads of the two destructive event feeds (rate limited, retried, failed over),
-a watcher with presence and sinks, and 007/006 token minting and verification.
+a watcher with presence and sinks, peer and channel messages, message history
+(legacy and Signaling 2.x, paged lazily), and 007/006 token minting and verification.
 Everything runs in Rust (``agora_rtm_rest._native``); this package re-exports it.
 """
 
-from agora_rtm_rest._kinds import ChannelEventKind, UserEventKind
+from agora_rtm_rest._kinds import ChannelEventKind, MessageOutcome, UserEventKind
 from agora_rtm_rest._native import (
     AgoraRtmError,
     ApiError,
     AsyncClient,
+    AsyncHistoryIterator,
+    AsyncHistoryV2Iterator,
     AsyncWatcher,
     AuthError,
     BasicAuth,
@@ -18,8 +21,13 @@ from agora_rtm_rest._native import (
     Client,
     DecodeError,
     Gap,
+    HistoryIterator,
+    HistoryMessage,
+    HistoryV2Iterator,
+    HistoryV2Message,
     InvalidInputError,
     LegacyTokenAuth,
+    MessageReceipt,
     MintedTokenAuth,
     ParsedToken,
     Presence,
@@ -32,19 +40,21 @@ from agora_rtm_rest._native import (
     TransportError,
     UserEvent,
     UserEventsPage,
-    Watcher,
     WatchStats,
-    __version__,
+    Watcher,
     build_legacy_rtm_token,
     build_rtm_token,
     parse_token,
     verify_token,
+    __version__,
 )
 
 __all__ = [
     "AgoraRtmError",
     "ApiError",
     "AsyncClient",
+    "AsyncHistoryIterator",
+    "AsyncHistoryV2Iterator",
     "AsyncWatcher",
     "AuthError",
     "BasicAuth",
@@ -54,8 +64,14 @@ __all__ = [
     "Client",
     "DecodeError",
     "Gap",
+    "HistoryIterator",
+    "HistoryMessage",
+    "HistoryV2Iterator",
+    "HistoryV2Message",
     "InvalidInputError",
     "LegacyTokenAuth",
+    "MessageOutcome",
+    "MessageReceipt",
     "MintedTokenAuth",
     "ParsedToken",
     "Presence",
@@ -71,9 +87,9 @@ __all__ = [
     "UserEventsPage",
     "WatchStats",
     "Watcher",
-    "__version__",
     "build_legacy_rtm_token",
     "build_rtm_token",
     "parse_token",
     "verify_token",
+    "__version__",
 ]

@@ -1,8 +1,9 @@
-"""Event kinds: ``str``-valued enums (members compare equal to the wire text)."""
+"""Event kinds and message outcomes: ``str``-valued enums (members compare equal
+to the wire text)."""
 
 import enum
 
-__all__ = ["UserEventKind", "ChannelEventKind"]
+__all__ = ["UserEventKind", "ChannelEventKind", "MessageOutcome"]
 
 
 class UserEventKind(str, enum.Enum):
@@ -20,6 +21,17 @@ class ChannelEventKind(str, enum.Enum):
 
     JOIN = "Join"
     LEAVE = "Leave"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class MessageOutcome(str, enum.Enum):
+    """What the service said about a sent message (``MessageReceipt.outcome``)."""
+
+    SENT = "message_sent"
+    DELIVERED = "message_delivered"
+    OFFLINE = "message_offline"
 
     def __str__(self) -> str:
         return str(self.value)

@@ -1,13 +1,15 @@
 //! Auth objects, `Client`, `AsyncClient` and the watchers: each call builds the
 //! Rust client's input, runs it on the process runtime and maps the result.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use agora_rtm_rest::sink::{self, SinkOptions};
 use agora_rtm_rest::{
-    Area, ClientBuilder, Credentials, Feed, MintedToken, Region, Secret, WatchOptions,
+    Area, ClientBuilder, Credentials, Feed, MintedToken, PollPolicy, RateFamily, Region, Secret,
+    WatchOptions,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -171,8 +173,8 @@ fn credentials(py: Python<'_>, app_id: &str, auth: &Bound<'_, PyAny>) -> PyResul
 }
 
 /// The Rust client with the process it was built in.
-struct Core {
-    inner: agora_rtm_rest::Client,
+pub(crate) struct Core {
+    pub(crate) inner: agora_rtm_rest::Client,
     pid: u32,
     closed: AtomicBool,
 }
@@ -190,7 +192,7 @@ impl Core {
         })
     }
 
-    fn client(&self) -> PyResult<agora_rtm_rest::Client> {
+    pub(crate) fn client(&self) -> PyResult<agora_rtm_rest::Client> {
         if self.closed.load(Ordering::Relaxed) {
             return Err(AgoraRtmError::new_err("the client is closed"));
         }
@@ -217,6 +219,7 @@ fn builder(
     rate_limit: Option<(u32, f64)>,
     share_rate_limit: bool,
     allow_insecure_http: bool,
+    history: HistoryOptions<'_, '_>,
 ) -> PyResult<ClientBuilder> {
     let creds = credentials(py, &app_id, auth)?;
     let mut b = ClientBuilder::new(app_id)
@@ -264,7 +267,45 @@ fn builder(
         }
         b = b.rate_limit(limit, Duration::from_secs_f64(window));
     }
-    Ok(b)
+    history.apply(py, b)
+}
+
+/// The client options of the messaging and history families.
+pub(crate) struct HistoryOptions<'a, 'py> {
+    poll_interval: Option<&'a Bound<'py, PyAny>>,
+    poll_timeout: Option<&'a Bound<'py, PyAny>>,
+    family_rate_limits: Option<HashMap<String, (u32, f64)>>,
+}
+
+impl HistoryOptions<'_, '_> {
+    fn apply(self, py: Python<'_>, mut b: ClientBuilder) -> PyResult<ClientBuilder> {
+        if self.poll_interval.is_some() || self.poll_timeout.is_some() {
+            let mut policy = PollPolicy::default();
+            if let Some(v) = self.poll_interval {
+                policy.interval = duration_arg(py, "history_poll_interval", v)?;
+            }
+            if let Some(v) = self.poll_timeout {
+                policy.max_wait = duration_arg(py, "history_poll_timeout", v)?;
+            }
+            b = b.history_poll_policy(policy);
+        }
+        if let Some(limits) = self.family_rate_limits {
+            for (name, (limit, window)) in limits {
+                let family: RateFamily = name.parse().map_err(|e: agora_rtm_rest::Error| {
+                    invalid_input(py, "family_rate_limits", e.to_string())
+                })?;
+                if !(window.is_finite() && window > 0.0) {
+                    return Err(invalid_input(
+                        py,
+                        "family_rate_limits",
+                        "window must be positive",
+                    ));
+                }
+                b = b.family_rate_limit(family, limit, Duration::from_secs_f64(window));
+            }
+        }
+        Ok(b)
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -360,7 +401,7 @@ macro_rules! common_client_methods {
         #[pymethods]
         impl $name {
             #[new]
-            #[pyo3(signature = (app_id, auth, *, base_url=None, regions=None, area=None, timeout=None, connect_timeout=None, max_retries=None, rate_limit=None, share_rate_limit=true, allow_insecure_http=false))]
+            #[pyo3(signature = (app_id, auth, *, base_url=None, regions=None, area=None, timeout=None, connect_timeout=None, max_retries=None, rate_limit=None, share_rate_limit=true, allow_insecure_http=false, history_poll_interval=None, history_poll_timeout=None, family_rate_limits=None))]
             #[allow(clippy::too_many_arguments)]
             fn new(
                 py: Python<'_>,
@@ -375,6 +416,9 @@ macro_rules! common_client_methods {
                 rate_limit: Option<(u32, f64)>,
                 share_rate_limit: bool,
                 allow_insecure_http: bool,
+                history_poll_interval: Option<&Bound<'_, PyAny>>,
+                history_poll_timeout: Option<&Bound<'_, PyAny>>,
+                family_rate_limits: Option<HashMap<String, (u32, f64)>>,
             ) -> PyResult<Self> {
                 let b = builder(
                     py,
@@ -389,6 +433,11 @@ macro_rules! common_client_methods {
                     rate_limit,
                     share_rate_limit,
                     allow_insecure_http,
+                    HistoryOptions {
+                        poll_interval: history_poll_interval,
+                        poll_timeout: history_poll_timeout,
+                        family_rate_limits,
+                    },
                 )?;
                 Ok($name {
                     core: Core::build(py, b)?,
@@ -439,7 +488,7 @@ macro_rules! common_client_methods {
 /// released; Ctrl-C interrupts a waiting call.
 #[pyclass(frozen, module = "agora_rtm_rest")]
 pub struct Client {
-    core: Core,
+    pub(crate) core: Core,
 }
 
 common_client_methods!(Client);
@@ -506,7 +555,7 @@ impl Client {
 /// (asyncio futures) resolved from the tokio runtime.
 #[pyclass(frozen, module = "agora_rtm_rest")]
 pub struct AsyncClient {
-    core: Core,
+    pub(crate) core: Core,
 }
 
 common_client_methods!(AsyncClient);

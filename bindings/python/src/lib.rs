@@ -11,6 +11,7 @@ mod client;
 mod errors;
 mod exchange;
 mod log;
+mod messages;
 mod rt;
 mod tokens;
 mod types;
@@ -61,6 +62,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Watcher>()?;
     m.add_class::<client::AsyncWatcher>()?;
 
+    m.add_class::<messages::MessageReceipt>()?;
+    m.add_class::<messages::HistoryMessage>()?;
+    m.add_class::<messages::HistoryV2Message>()?;
+    m.add_class::<messages::HistoryIterator>()?;
+    m.add_class::<messages::AsyncHistoryIterator>()?;
+    m.add_class::<messages::HistoryV2Iterator>()?;
+    m.add_class::<messages::AsyncHistoryV2Iterator>()?;
+
     m.add_class::<tokens::ParsedToken>()?;
     m.add_function(wrap_pyfunction!(tokens::build_rtm_token, m)?)?;
     m.add_function(wrap_pyfunction!(tokens::build_legacy_rtm_token, m)?)?;
@@ -74,6 +83,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<exchange::SendStep>()?;
     m.add_class::<exchange::WaitStep>()?;
     m.add_class::<exchange::DoneStep>()?;
+    m.add_class::<exchange::VectorExchange>()?;
     m.add_function(wrap_pyfunction!(rt::_resolve_future, m)?)?;
     Ok(())
 }

@@ -38,7 +38,7 @@ pub(crate) fn datetime_from_ms(py: Python<'_>, ms: u64) -> PyResult<Bound<'_, Py
 }
 
 /// The kind as a member of the package's `str` enum, or the raw text when unknown.
-fn kind_object<'py>(
+pub(crate) fn kind_object<'py>(
     py: Python<'py>,
     cell: &PyOnceLock<Py<PyAny>>,
     enum_name: &str,
