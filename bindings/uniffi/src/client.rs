@@ -6,6 +6,9 @@ use std::time::Duration;
 use agora_rtm_rest as rtm;
 
 use crate::error::AgoraRtmError;
+use crate::messaging::{
+    HistoryPager, HistoryQuery, HistoryV2Pager, HistoryV2Query, MessageReceipt,
+};
 use crate::transport::{ForeignTransport, HttpTransport};
 use crate::types::{Area, ChannelEventsPage, UserEventsPage};
 use crate::watch::{WatchOptions, Watcher};
@@ -215,6 +218,27 @@ pub struct ClientOptions {
     /// An HTTP stack written in Kotlin or Swift; `null`/`nil` keeps the built-in one.
     #[uniffi(default)]
     pub transport: Option<Arc<dyn HttpTransport>>,
+    /// Legacy history: wait between an `in progress` answer and the next poll, in
+    /// milliseconds (default 2000).
+    #[uniffi(default)]
+    pub history_poll_interval_ms: Option<u64>,
+    /// Legacy history: give up (server timeout) when a result is not ready this long
+    /// after the call started, in milliseconds (default 60000).
+    #[uniffi(default)]
+    pub history_poll_timeout_ms: Option<u64>,
+    /// Legacy history: queries created again after their handle expired (410)
+    /// before giving up (default 3).
+    #[uniffi(default)]
+    pub history_max_recreates: Option<u32>,
+    /// Client-side limit of message sends (default 500 per second).
+    #[uniffi(default)]
+    pub message_rate_limit: Option<RateLimit>,
+    /// Client-side limit of legacy history calls (default 10 per second).
+    #[uniffi(default)]
+    pub legacy_history_rate_limit: Option<RateLimit>,
+    /// Client-side limit of Signaling 2.x history calls (default 60 per second).
+    #[uniffi(default)]
+    pub history_v2_rate_limit: Option<RateLimit>,
 }
 
 pub(crate) fn parse_regions(regions: &[String]) -> Result<Vec<rtm::Region>, AgoraRtmError> {
@@ -274,6 +298,33 @@ impl Client {
         if let Some(t) = options.transport {
             b = b.transport(ForeignTransport(t));
         }
+        if options.history_poll_interval_ms.is_some()
+            || options.history_poll_timeout_ms.is_some()
+            || options.history_max_recreates.is_some()
+        {
+            let d = rtm::PollPolicy::default();
+            b = b.history_poll_policy(rtm::PollPolicy {
+                interval: options
+                    .history_poll_interval_ms
+                    .map_or(d.interval, Duration::from_millis),
+                max_wait: options
+                    .history_poll_timeout_ms
+                    .map_or(d.max_wait, Duration::from_millis),
+                max_recreates: options.history_max_recreates.unwrap_or(d.max_recreates),
+            });
+        }
+        for (family, limit) in [
+            (rtm::RateFamily::Messages, options.message_rate_limit),
+            (
+                rtm::RateFamily::LegacyHistory,
+                options.legacy_history_rate_limit,
+            ),
+            (rtm::RateFamily::HistoryV2, options.history_v2_rate_limit),
+        ] {
+            if let Some(r) = limit {
+                b = b.family_rate_limit(family, r.limit, Duration::from_millis(r.window_ms));
+            }
+        }
         Ok(Arc::new(Client { inner: b.build()? }))
     }
 
@@ -297,5 +348,76 @@ impl Client {
     /// as items, presence rebuilt when enabled. Stop it with [`Watcher::stop`].
     pub fn watch(&self, options: WatchOptions) -> Result<Arc<Watcher>, AgoraRtmError> {
         Watcher::start(&self.inner, options)
+    }
+
+    /// Sends a message from user `from` to user `to`. With `wait_for_ack` the
+    /// outcome says whether it was delivered or the receiver is offline;
+    /// `store_in_history` keeps it for the history APIs. Invalid ids or payloads
+    /// (and, with token auth, a sender other than the token's user) are refused
+    /// before any request as `InvalidInput` naming the field.
+    #[uniffi::method(default(wait_for_ack = false, store_in_history = false))]
+    pub async fn send_peer_message(
+        &self,
+        from: String,
+        to: String,
+        payload: String,
+        wait_for_ack: bool,
+        store_in_history: bool,
+    ) -> Result<MessageReceipt, AgoraRtmError> {
+        let message = rtm::SendPeerMessage::new(from, to, payload)?
+            .wait_for_ack(wait_for_ack)
+            .store_in_history(store_in_history);
+        Ok(self.inner.send_peer_message(message).await?.into())
+    }
+
+    /// Sends a message from user `from` to `channel` (same rules as
+    /// `send_peer_message`).
+    #[uniffi::method(default(store_in_history = false))]
+    pub async fn send_channel_message(
+        &self,
+        from: String,
+        channel: String,
+        payload: String,
+        store_in_history: bool,
+    ) -> Result<MessageReceipt, AgoraRtmError> {
+        let message = rtm::SendChannelMessage::new(from, channel, payload)?
+            .store_in_history(store_in_history);
+        Ok(self.inner.send_channel_message(message).await?.into())
+    }
+
+    /// How many stored messages match (legacy history count; polls while `in
+    /// progress`). At least one of `source` and `destination`; times in Unix seconds.
+    pub async fn count_history(
+        &self,
+        source: Option<String>,
+        destination: Option<String>,
+        start_time_secs: u64,
+        end_time_secs: u64,
+    ) -> Result<u64, AgoraRtmError> {
+        let filter = rtm::HistoryFilter::new(
+            source.as_deref(),
+            destination.as_deref(),
+            start_time_secs,
+            end_time_secs,
+        )?;
+        Ok(self.inner.count_history(filter).await?)
+    }
+
+    /// The pages of a legacy history query, fetched lazily by
+    /// `HistoryPager.next_page()`. The query is checked now (nothing is sent yet).
+    pub fn history_pages(&self, query: HistoryQuery) -> Result<Arc<HistoryPager>, AgoraRtmError> {
+        Ok(Arc::new(HistoryPager::new(&self.inner, query.try_into()?)))
+    }
+
+    /// The pages of a Signaling 2.x history query (newest first), fetched lazily by
+    /// `HistoryV2Pager.next_page()`. The query is checked now (nothing is sent yet).
+    pub fn history_v2_pages(
+        &self,
+        query: HistoryV2Query,
+    ) -> Result<Arc<HistoryV2Pager>, AgoraRtmError> {
+        Ok(Arc::new(HistoryV2Pager::new(
+            &self.inner,
+            query.try_into()?,
+        )))
     }
 }

@@ -1,7 +1,10 @@
 //! The protocol's request state machine ([`agora_rtm_rest::protocol::Exchange`])
 //! as objects, so the Kotlin and Swift runners of `tests/vectors/` drive the real
 //! Rust code step by step (start, response, transport error, wait elapsed) with
-//! injected times, as `crates/protocol/tests/vectors.rs` does.
+//! injected times, as `crates/protocol/tests/vectors.rs` does. [`VectorExchange`]
+//! wraps `protocol::vectors::VectorExchange`, which runs any vector operation
+//! (events, messages, both history APIs and their flows) and reduces its result to
+//! the vectors' normalised JSON.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -81,6 +84,52 @@ impl ExchangeContext {
         Ok(Arc::new(ExchangeContext {
             config: Arc::new(c),
             shared,
+        }))
+    }
+
+    /// A context from a vector case's `config` object as JSON text (read by
+    /// `protocol::vectors::config_from_json`, so settings such as
+    /// `family_limits` are understood exactly as by the Rust runner).
+    #[uniffi::constructor]
+    pub fn from_vector_config(config_json: String) -> Result<Arc<Self>, AgoraRtmError> {
+        let value: serde_json::Value =
+            serde_json::from_str(&config_json).map_err(|e| AgoraRtmError::InvalidInput {
+                field: "config".into(),
+                rule: format!("must be JSON: {e}"),
+            })?;
+        let c = rtm::protocol::vectors::config_from_json(&value)?;
+        let shared = Shared::new(&c);
+        Ok(Arc::new(ExchangeContext {
+            config: Arc::new(c),
+            shared,
+        }))
+    }
+
+    /// A new exchange of any vector `operation` (JSON text: `"user_events"`,
+    /// `"channel_events"` or an operation object) with the given auth headers and
+    /// jitter seed. Invalid arguments are thrown as `InvalidInput`, as the SDK
+    /// refuses them before any request.
+    pub fn vector_exchange(
+        &self,
+        operation_json: String,
+        headers: Vec<HttpHeader>,
+        seed: u64,
+    ) -> Result<Arc<VectorExchange>, AgoraRtmError> {
+        let op: serde_json::Value =
+            serde_json::from_str(&operation_json).map_err(|e| AgoraRtmError::InvalidInput {
+                field: "operation".into(),
+                rule: format!("must be JSON: {e}"),
+            })?;
+        let headers = headers.into_iter().map(|h| (h.name, h.value)).collect();
+        let inner = rtm::protocol::vectors::VectorExchange::new(
+            &op,
+            self.config.clone(),
+            self.shared.clone(),
+            headers,
+            seed,
+        )?;
+        Ok(Arc::new(VectorExchange {
+            inner: Mutex::new(inner),
         }))
     }
 
@@ -263,5 +312,98 @@ impl Exchange {
             Any::User(e) => e.report().into(),
             Any::Channel(e) => e.report().into(),
         })
+    }
+}
+
+/// What a [`VectorExchange`] asks next.
+#[derive(uniffi::Enum)]
+pub enum VectorStep {
+    /// Send this request, then call `on_response` or `on_transport_error`.
+    Send {
+        /// The request.
+        request: Arc<HttpRequest>,
+    },
+    /// Sleep this long, then call `on_wait_elapsed`.
+    Wait {
+        /// The wait, in milliseconds.
+        ms: u64,
+    },
+    /// The operation is over: `ok_json` (the normalised result as JSON text) or
+    /// `error` is set.
+    Done {
+        /// The result as the vectors' normalised JSON text.
+        ok_json: Option<String>,
+        /// The error.
+        error: Option<ErrorInfo>,
+    },
+}
+
+fn vector_step(s: Step<serde_json::Value>) -> VectorStep {
+    match s {
+        Step::Send(r) => VectorStep::Send {
+            request: Arc::new(HttpRequest { inner: r }),
+        },
+        Step::Wait(d) => VectorStep::Wait {
+            ms: d.as_millis() as u64,
+        },
+        Step::Done(Ok(v)) => VectorStep::Done {
+            ok_json: Some(v.to_string()),
+            error: None,
+        },
+        Step::Done(Err(e)) => VectorStep::Done {
+            ok_json: None,
+            error: Some(e.into()),
+        },
+    }
+}
+
+/// Any vector operation (one request or a history flow) as a state machine with
+/// the exchange's interface; times are milliseconds on the caller's clock.
+#[derive(uniffi::Object)]
+pub struct VectorExchange {
+    inner: Mutex<rtm::protocol::vectors::VectorExchange>,
+}
+
+impl VectorExchange {
+    fn with<R>(&self, f: impl FnOnce(&mut rtm::protocol::vectors::VectorExchange) -> R) -> R {
+        f(&mut self.inner.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+#[uniffi::export]
+impl VectorExchange {
+    /// Starts the operation.
+    pub fn start(&self, now_ms: u64) -> VectorStep {
+        let now = Instant::from_millis(now_ms);
+        vector_step(self.with(|e| e.start(now)))
+    }
+
+    /// The response to the last request.
+    pub fn on_response(&self, response: HttpResponse, now_ms: u64) -> VectorStep {
+        let now = Instant::from_millis(now_ms);
+        vector_step(self.with(|e| e.on_response(response.into(), now)))
+    }
+
+    /// The last request failed at the network level.
+    pub fn on_transport_error(
+        &self,
+        kind: TransportErrorKind,
+        message: String,
+        now_ms: u64,
+    ) -> VectorStep {
+        let now = Instant::from_millis(now_ms);
+        let err = rtm::TransportError::new(kind.into(), message);
+        vector_step(self.with(|e| e.on_transport_error(err, now)))
+    }
+
+    /// The wait the last step asked for has elapsed.
+    pub fn on_wait_elapsed(&self, now_ms: u64) -> VectorStep {
+        let now = Instant::from_millis(now_ms);
+        vector_step(self.with(|e| e.on_wait_elapsed(now)))
+    }
+
+    /// The report of the current (or last) request's exchange.
+    pub fn report(&self) -> ExchangeReport {
+        self.with(|e| e.report().into())
     }
 }

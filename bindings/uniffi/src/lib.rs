@@ -7,16 +7,22 @@
 //!   [`Client::watch`]; built from [`ClientOptions`] and [`Credentials`].
 //! - [`AgoraRtmError`]: the SDK's one error taxonomy (a sealed
 //!   `AgoraRtmException` in Kotlin, an `Error` enum in Swift).
+//! - Messages and history: [`Client::send_peer_message`],
+//!   [`Client::send_channel_message`], [`Client::count_history`],
+//!   [`Client::history_pages`] ([`HistoryPager`]) and [`Client::history_v2_pages`]
+//!   ([`HistoryV2Pager`]).
 //! - [`Watcher`]: `next()` / `stop()` / `presence()`.
 //! - [`HttpTransport`]: an HTTP stack written in Kotlin or Swift.
 //! - Tokens: [`build_rtm_token`], [`build_legacy_rtm_token`], [`parse_token`],
 //!   [`verify_token`].
 //! - [`ExchangeContext`] / [`Exchange`]: the protocol's request state machine, for
-//!   the shared test vectors.
+//!   the shared test vectors; [`VectorExchange`] runs any vector operation
+//!   (messages, history flows) through `protocol::vectors::VectorExchange`.
 
 mod client;
 mod error;
 mod exchange;
+mod messaging;
 mod token;
 mod transport;
 mod types;
@@ -24,7 +30,14 @@ mod watch;
 
 pub use client::{Client, ClientOptions, Credentials, RateLimit, RetryPolicy};
 pub use error::{AgoraRtmError, ErrorInfo, HttpTransportError, TokenError, TransportErrorKind};
-pub use exchange::{Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep, ProtocolConfig};
+pub use exchange::{
+    Exchange, ExchangeContext, ExchangeOutcome, ExchangeStep, ProtocolConfig, VectorExchange,
+    VectorStep,
+};
+pub use messaging::{
+    ChannelType, HistoryMessage, HistoryOrder, HistoryPager, HistoryQuery, HistoryV2Message,
+    HistoryV2Pager, HistoryV2Payload, HistoryV2Query, MessageOutcome, MessageReceipt,
+};
 pub use token::{ParsedToken, build_legacy_rtm_token, build_rtm_token, parse_token, verify_token};
 pub use transport::{HttpHeader, HttpRequest, HttpResponse, HttpTransport};
 pub use types::{

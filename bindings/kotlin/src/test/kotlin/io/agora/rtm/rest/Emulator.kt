@@ -35,6 +35,13 @@ class Emulator(vararg extraArgs: String) : AutoCloseable {
         return http.send(req, JHttpResponse.BodyHandlers.ofString()).statusCode()
     }
 
+    fun put(path: String, json: String): Int {
+        val req = JHttpRequest.newBuilder(URI.create(baseUrl + path))
+            .header("content-type", "application/json")
+            .PUT(JHttpRequest.BodyPublishers.ofString(json)).build()
+        return http.send(req, JHttpResponse.BodyHandlers.ofString()).statusCode()
+    }
+
     fun get(path: String): String {
         val req = JHttpRequest.newBuilder(URI.create(baseUrl + path)).GET().build()
         return http.send(req, JHttpResponse.BodyHandlers.ofString()).body()
