@@ -116,7 +116,7 @@ export declare class Watch implements AsyncIterableIterator<WatchItem> {
   next(): Promise<IteratorResult<WatchItem, undefined>>;
   return(): Promise<IteratorResult<WatchItem, undefined>>;
   stop(): void;
-  presence(): Promise<Presence | null>;
+  presence(options?: { signal?: AbortSignal }): Promise<Presence | null>;
   [Symbol.asyncIterator](): Watch;
 }
 
@@ -227,7 +227,7 @@ export declare class Client {
   countHistory(query: HistoryFilter): Promise<number>;
   /** Throws InvalidInputError synchronously for invalid input (nothing is sent). */
   historyV2(query: HistoryV2Query): HistoryIterable<HistoryV2Message>;
-  presence(): Promise<Presence | null>;
+  presence(options?: { signal?: AbortSignal }): Promise<Presence | null>;
   toJSON(): { appId: string; endpoints: string[] };
 }
 

@@ -430,10 +430,10 @@ class Client {
   }
 
   /** Presence of this client's most recent presence-enabled watcher, or null. */
-  async presence() {
+  async presence({ signal } = {}) {
     const watches = [...this[kWatches]].filter((w) => w.presenceEnabled).reverse();
     for (const w of watches) {
-      const p = await w.presence();
+      const p = await w.presence({ signal });
       if (p) return p;
     }
     return null;
@@ -552,9 +552,9 @@ class Watch {
   }
 
   /** Who is online and who is in which channel: `{ online, channels }`, or null. */
-  async presence() {
+  async presence({ signal } = {}) {
     if (!this.#native) return null;
-    return call(undefined, () => this.#native.presence());
+    return call(signal, () => this.#native.presence());
   }
 
   [Symbol.asyncIterator]() {

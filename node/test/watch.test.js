@@ -44,6 +44,9 @@ test('yields events, keeps presence, and `break` stops it cleanly', async () => 
       assert.deepEqual(p.online, { alice: 1000 });
       assert.deepEqual(p.channels, { room: { alice: 1002 } });
       assert.deepEqual(await watch.presence(), p);
+      // presence() accepts an AbortSignal like every async call.
+      await assert.rejects(c.presence({ signal: AbortSignal.abort() }), { name: 'AbortError' });
+      assert.deepEqual(await c.presence({ signal: new AbortController().signal }), p);
       break;
     }
   }
