@@ -639,6 +639,39 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func channelEvents() async throws  -> ChannelEventsPage
     
     /**
+     * How many stored messages match (legacy history count; polls while `in
+     * progress`). At least one of `source` and `destination`; times in Unix seconds.
+     */
+    func countHistory(source: String?, destination: String?, startTimeSecs: UInt64, endTimeSecs: UInt64) async throws  -> UInt64
+    
+    /**
+     * The pages of a legacy history query, fetched lazily by
+     * `HistoryPager.next_page()`. The query is checked now (nothing is sent yet).
+     */
+    func historyPages(query: HistoryQuery) throws  -> HistoryPager
+    
+    /**
+     * The pages of a Signaling 2.x history query (newest first), fetched lazily by
+     * `HistoryV2Pager.next_page()`. The query is checked now (nothing is sent yet).
+     */
+    func historyV2Pages(query: HistoryV2Query) throws  -> HistoryV2Pager
+    
+    /**
+     * Sends a message from user `from` to `channel` (same rules as
+     * `send_peer_message`).
+     */
+    func sendChannelMessage(from: String, channel: String, payload: String, storeInHistory: Bool) async throws  -> MessageReceipt
+    
+    /**
+     * Sends a message from user `from` to user `to`. With `wait_for_ack` the
+     * outcome says whether it was delivered or the receiver is offline;
+     * `store_in_history` keeps it for the history APIs. Invalid ids or payloads
+     * (and, with token auth, a sender other than the token's user) are refused
+     * before any request as `InvalidInput` naming the field.
+     */
+    func sendPeerMessage(from: String, to: String, payload: String, waitForAck: Bool, storeInHistory: Bool) async throws  -> MessageReceipt
+    
+    /**
      * Reads (and so removes) up to 1000 user events. Waits for the rate limiter,
      * retries 408/429/5xx and network errors.
      */
@@ -746,6 +779,97 @@ open func channelEvents()async throws  -> ChannelEventsPage  {
             completeFunc: ffi_agora_rtm_rest_uniffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_agora_rtm_rest_uniffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeChannelEventsPage_lift,
+            errorHandler: FfiConverterTypeAgoraRtmError_lift
+        )
+}
+    
+    /**
+     * How many stored messages match (legacy history count; polls while `in
+     * progress`). At least one of `source` and `destination`; times in Unix seconds.
+     */
+open func countHistory(source: String?, destination: String?, startTimeSecs: UInt64, endTimeSecs: UInt64)async throws  -> UInt64  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_agora_rtm_rest_uniffi_fn_method_client_count_history(
+                        self.uniffiCloneHandle(),FfiConverterOptionString.lower(source),FfiConverterOptionString.lower(destination),FfiConverterUInt64.lower(startTimeSecs),FfiConverterUInt64.lower(endTimeSecs)
+                )
+            },
+            pollFunc: ffi_agora_rtm_rest_uniffi_rust_future_poll_u64,
+            completeFunc: ffi_agora_rtm_rest_uniffi_rust_future_complete_u64,
+            freeFunc: ffi_agora_rtm_rest_uniffi_rust_future_free_u64,
+            liftFunc: FfiConverterUInt64.lift,
+            errorHandler: FfiConverterTypeAgoraRtmError_lift
+        )
+}
+    
+    /**
+     * The pages of a legacy history query, fetched lazily by
+     * `HistoryPager.next_page()`. The query is checked now (nothing is sent yet).
+     */
+open func historyPages(query: HistoryQuery)throws  -> HistoryPager  {
+    return try  FfiConverterTypeHistoryPager_lift(try rustCallWithError(FfiConverterTypeAgoraRtmError_lift) {
+        uniffiCallStatus in
+    uniffi_agora_rtm_rest_uniffi_fn_method_client_history_pages(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHistoryQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The pages of a Signaling 2.x history query (newest first), fetched lazily by
+     * `HistoryV2Pager.next_page()`. The query is checked now (nothing is sent yet).
+     */
+open func historyV2Pages(query: HistoryV2Query)throws  -> HistoryV2Pager  {
+    return try  FfiConverterTypeHistoryV2Pager_lift(try rustCallWithError(FfiConverterTypeAgoraRtmError_lift) {
+        uniffiCallStatus in
+    uniffi_agora_rtm_rest_uniffi_fn_method_client_history_v2_pages(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHistoryV2Query_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sends a message from user `from` to `channel` (same rules as
+     * `send_peer_message`).
+     */
+open func sendChannelMessage(from: String, channel: String, payload: String, storeInHistory: Bool = false)async throws  -> MessageReceipt  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_agora_rtm_rest_uniffi_fn_method_client_send_channel_message(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(from),FfiConverterString.lower(channel),FfiConverterString.lower(payload),FfiConverterBool.lower(storeInHistory)
+                )
+            },
+            pollFunc: ffi_agora_rtm_rest_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_agora_rtm_rest_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_agora_rtm_rest_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeMessageReceipt_lift,
+            errorHandler: FfiConverterTypeAgoraRtmError_lift
+        )
+}
+    
+    /**
+     * Sends a message from user `from` to user `to`. With `wait_for_ack` the
+     * outcome says whether it was delivered or the receiver is offline;
+     * `store_in_history` keeps it for the history APIs. Invalid ids or payloads
+     * (and, with token auth, a sender other than the token's user) are refused
+     * before any request as `InvalidInput` naming the field.
+     */
+open func sendPeerMessage(from: String, to: String, payload: String, waitForAck: Bool = false, storeInHistory: Bool = false)async throws  -> MessageReceipt  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_agora_rtm_rest_uniffi_fn_method_client_send_peer_message(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(from),FfiConverterString.lower(to),FfiConverterString.lower(payload),FfiConverterBool.lower(waitForAck),FfiConverterBool.lower(storeInHistory)
+                )
+            },
+            pollFunc: ffi_agora_rtm_rest_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_agora_rtm_rest_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_agora_rtm_rest_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeMessageReceipt_lift,
             errorHandler: FfiConverterTypeAgoraRtmError_lift
         )
 }
@@ -1265,6 +1389,14 @@ public protocol ExchangeContextProtocol: AnyObject, Sendable {
      */
     func exchange(feed: Feed, headers: [HttpHeader], seed: UInt64)  -> Exchange
     
+    /**
+     * A new exchange of any vector `operation` (JSON text: `"user_events"`,
+     * `"channel_events"` or an operation object) with the given auth headers and
+     * jitter seed. Invalid arguments are thrown as `InvalidInput`, as the SDK
+     * refuses them before any request.
+     */
+    func vectorExchange(operationJson: String, headers: [HttpHeader], seed: UInt64) throws  -> VectorExchange
+    
 }
 /**
  * One configuration and the state its exchanges share (rate limiter, failover
@@ -1333,6 +1465,20 @@ public convenience init(config: ProtocolConfig)throws  {
     }
 
     
+    /**
+     * A context from a vector case's `config` object as JSON text (read by
+     * `protocol::vectors::config_from_json`, so settings such as
+     * `family_limits` are understood exactly as by the Rust runner).
+     */
+public static func fromVectorConfig(configJson: String)throws  -> ExchangeContext  {
+    return try  FfiConverterTypeExchangeContext_lift(try rustCallWithError(FfiConverterTypeAgoraRtmError_lift) {
+        uniffiCallStatus in
+    uniffi_agora_rtm_rest_uniffi_fn_constructor_exchangecontext_from_vector_config(
+        FfiConverterString.lower(configJson),uniffiCallStatus
+    )
+})
+}
+    
 
     
     /**
@@ -1360,6 +1506,24 @@ open func exchange(feed: Feed, headers: [HttpHeader], seed: UInt64) -> Exchange 
     uniffi_agora_rtm_rest_uniffi_fn_method_exchangecontext_exchange(
             self.uniffiCloneHandle(),
         FfiConverterTypeFeed_lower(feed),
+        FfiConverterSequenceTypeHttpHeader.lower(headers),
+        FfiConverterUInt64.lower(seed),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A new exchange of any vector `operation` (JSON text: `"user_events"`,
+     * `"channel_events"` or an operation object) with the given auth headers and
+     * jitter seed. Invalid arguments are thrown as `InvalidInput`, as the SDK
+     * refuses them before any request.
+     */
+open func vectorExchange(operationJson: String, headers: [HttpHeader], seed: UInt64)throws  -> VectorExchange  {
+    return try  FfiConverterTypeVectorExchange_lift(try rustCallWithError(FfiConverterTypeAgoraRtmError_lift) {
+        uniffiCallStatus in
+    uniffi_agora_rtm_rest_uniffi_fn_method_exchangecontext_vector_exchange(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(operationJson),
         FfiConverterSequenceTypeHttpHeader.lower(headers),
         FfiConverterUInt64.lower(seed),uniffiCallStatus
     )
@@ -1409,6 +1573,322 @@ public func FfiConverterTypeExchangeContext_lift(_ handle: UInt64) throws -> Exc
 #endif
 public func FfiConverterTypeExchangeContext_lower(_ value: ExchangeContext) -> UInt64 {
     return FfiConverterTypeExchangeContext.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The pages of a legacy history query, fetched one `next_page()` at a time
+ * (each page: create the query, poll it while `in progress`, re-create it after a
+ * 410). After an error, or after the last (short) page, `next_page()` returns
+ * `null`/`nil`.
+ */
+public protocol HistoryPagerProtocol: AnyObject, Sendable {
+    
+    /**
+     * True when no page is left (false while a `next_page()` is running).
+     */
+    func isDone()  -> Bool
+    
+    /**
+     * The next page, `null`/`nil` when there is none left.
+     */
+    func nextPage() async throws  -> [HistoryMessage]?
+    
+}
+/**
+ * The pages of a legacy history query, fetched one `next_page()` at a time
+ * (each page: create the query, poll it while `in progress`, re-create it after a
+ * 410). After an error, or after the last (short) page, `next_page()` returns
+ * `null`/`nil`.
+ */
+open class HistoryPager: HistoryPagerProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_agora_rtm_rest_uniffi_fn_clone_historypager(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_agora_rtm_rest_uniffi_fn_free_historypager(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * True when no page is left (false while a `next_page()` is running).
+     */
+open func isDone() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agora_rtm_rest_uniffi_fn_method_historypager_is_done(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The next page, `null`/`nil` when there is none left.
+     */
+open func nextPage()async throws  -> [HistoryMessage]?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_agora_rtm_rest_uniffi_fn_method_historypager_next_page(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_agora_rtm_rest_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_agora_rtm_rest_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_agora_rtm_rest_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionSequenceTypeHistoryMessage.lift,
+            errorHandler: FfiConverterTypeAgoraRtmError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryPager: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = HistoryPager
+
+    public static func lift(_ handle: UInt64) throws -> HistoryPager {
+        return HistoryPager(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: HistoryPager) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryPager {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: HistoryPager, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryPager_lift(_ handle: UInt64) throws -> HistoryPager {
+    return try FfiConverterTypeHistoryPager.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryPager_lower(_ value: HistoryPager) -> UInt64 {
+    return FfiConverterTypeHistoryPager.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The pages of a Signaling 2.x history query (newest first), following
+ * `newStart` until it is 0. After an error, or the last page, `next_page()`
+ * returns `null`/`nil`.
+ */
+public protocol HistoryV2PagerProtocol: AnyObject, Sendable {
+    
+    /**
+     * True when no page is left (false while a `next_page()` is running).
+     */
+    func isDone()  -> Bool
+    
+    /**
+     * The next page's messages, `null`/`nil` when there is none left.
+     */
+    func nextPage() async throws  -> [HistoryV2Message]?
+    
+}
+/**
+ * The pages of a Signaling 2.x history query (newest first), following
+ * `newStart` until it is 0. After an error, or the last page, `next_page()`
+ * returns `null`/`nil`.
+ */
+open class HistoryV2Pager: HistoryV2PagerProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_agora_rtm_rest_uniffi_fn_clone_historyv2pager(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_agora_rtm_rest_uniffi_fn_free_historyv2pager(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * True when no page is left (false while a `next_page()` is running).
+     */
+open func isDone() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agora_rtm_rest_uniffi_fn_method_historyv2pager_is_done(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The next page's messages, `null`/`nil` when there is none left.
+     */
+open func nextPage()async throws  -> [HistoryV2Message]?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_agora_rtm_rest_uniffi_fn_method_historyv2pager_next_page(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_agora_rtm_rest_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_agora_rtm_rest_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_agora_rtm_rest_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionSequenceTypeHistoryV2Message.lift,
+            errorHandler: FfiConverterTypeAgoraRtmError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryV2Pager: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = HistoryV2Pager
+
+    public static func lift(_ handle: UInt64) throws -> HistoryV2Pager {
+        return HistoryV2Pager(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: HistoryV2Pager) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryV2Pager {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: HistoryV2Pager, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryV2Pager_lift(_ handle: UInt64) throws -> HistoryV2Pager {
+    return try FfiConverterTypeHistoryV2Pager.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryV2Pager_lower(_ value: HistoryV2Pager) -> UInt64 {
+    return FfiConverterTypeHistoryV2Pager.lower(value)
 }
 
 
@@ -1860,6 +2340,212 @@ public func FfiConverterTypeHttpTransport_lift(_ handle: UInt64) throws -> HttpT
 #endif
 public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UInt64 {
     return FfiConverterTypeHttpTransport.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Any vector operation (one request or a history flow) as a state machine with
+ * the exchange's interface; times are milliseconds on the caller's clock.
+ */
+public protocol VectorExchangeProtocol: AnyObject, Sendable {
+    
+    /**
+     * The response to the last request.
+     */
+    func onResponse(response: HttpResponse, nowMs: UInt64)  -> VectorStep
+    
+    /**
+     * The last request failed at the network level.
+     */
+    func onTransportError(kind: TransportErrorKind, message: String, nowMs: UInt64)  -> VectorStep
+    
+    /**
+     * The wait the last step asked for has elapsed.
+     */
+    func onWaitElapsed(nowMs: UInt64)  -> VectorStep
+    
+    /**
+     * The report of the current (or last) request's exchange.
+     */
+    func report()  -> ExchangeReport
+    
+    /**
+     * Starts the operation.
+     */
+    func start(nowMs: UInt64)  -> VectorStep
+    
+}
+/**
+ * Any vector operation (one request or a history flow) as a state machine with
+ * the exchange's interface; times are milliseconds on the caller's clock.
+ */
+open class VectorExchange: VectorExchangeProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_agora_rtm_rest_uniffi_fn_clone_vectorexchange(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_agora_rtm_rest_uniffi_fn_free_vectorexchange(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The response to the last request.
+     */
+open func onResponse(response: HttpResponse, nowMs: UInt64) -> VectorStep  {
+    return try!  FfiConverterTypeVectorStep_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agora_rtm_rest_uniffi_fn_method_vectorexchange_on_response(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHttpResponse_lower(response),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The last request failed at the network level.
+     */
+open func onTransportError(kind: TransportErrorKind, message: String, nowMs: UInt64) -> VectorStep  {
+    return try!  FfiConverterTypeVectorStep_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agora_rtm_rest_uniffi_fn_method_vectorexchange_on_transport_error(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTransportErrorKind_lower(kind),
+        FfiConverterString.lower(message),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The wait the last step asked for has elapsed.
+     */
+open func onWaitElapsed(nowMs: UInt64) -> VectorStep  {
+    return try!  FfiConverterTypeVectorStep_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agora_rtm_rest_uniffi_fn_method_vectorexchange_on_wait_elapsed(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The report of the current (or last) request's exchange.
+     */
+open func report() -> ExchangeReport  {
+    return try!  FfiConverterTypeExchangeReport_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agora_rtm_rest_uniffi_fn_method_vectorexchange_report(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts the operation.
+     */
+open func start(nowMs: UInt64) -> VectorStep  {
+    return try!  FfiConverterTypeVectorStep_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_agora_rtm_rest_uniffi_fn_method_vectorexchange_start(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVectorExchange: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = VectorExchange
+
+    public static func lift(_ handle: UInt64) throws -> VectorExchange {
+        return VectorExchange(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: VectorExchange) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VectorExchange {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: VectorExchange, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVectorExchange_lift(_ handle: UInt64) throws -> VectorExchange {
+    return try FfiConverterTypeVectorExchange.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVectorExchange_lower(_ value: VectorExchange) -> UInt64 {
+    return FfiConverterTypeVectorExchange.lower(value)
 }
 
 
@@ -2355,6 +3041,33 @@ public struct ClientOptions {
      * An HTTP stack written in Kotlin or Swift; `null`/`nil` keeps the built-in one.
      */
     public var transport: HttpTransport?
+    /**
+     * Legacy history: wait between an `in progress` answer and the next poll, in
+     * milliseconds (default 2000).
+     */
+    public var historyPollIntervalMs: UInt64?
+    /**
+     * Legacy history: give up (server timeout) when a result is not ready this long
+     * after the call started, in milliseconds (default 60000).
+     */
+    public var historyPollTimeoutMs: UInt64?
+    /**
+     * Legacy history: queries created again after their handle expired (410)
+     * before giving up (default 3).
+     */
+    public var historyMaxRecreates: UInt32?
+    /**
+     * Client-side limit of message sends (default 500 per second).
+     */
+    public var messageRateLimit: RateLimit?
+    /**
+     * Client-side limit of legacy history calls (default 10 per second).
+     */
+    public var legacyHistoryRateLimit: RateLimit?
+    /**
+     * Client-side limit of Signaling 2.x history calls (default 60 per second).
+     */
+    public var historyV2RateLimit: RateLimit?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2398,7 +3111,28 @@ public struct ClientOptions {
          */requestTimeoutMs: UInt64? = nil, 
         /**
          * An HTTP stack written in Kotlin or Swift; `null`/`nil` keeps the built-in one.
-         */transport: HttpTransport? = nil) {
+         */transport: HttpTransport? = nil, 
+        /**
+         * Legacy history: wait between an `in progress` answer and the next poll, in
+         * milliseconds (default 2000).
+         */historyPollIntervalMs: UInt64? = nil, 
+        /**
+         * Legacy history: give up (server timeout) when a result is not ready this long
+         * after the call started, in milliseconds (default 60000).
+         */historyPollTimeoutMs: UInt64? = nil, 
+        /**
+         * Legacy history: queries created again after their handle expired (410)
+         * before giving up (default 3).
+         */historyMaxRecreates: UInt32? = nil, 
+        /**
+         * Client-side limit of message sends (default 500 per second).
+         */messageRateLimit: RateLimit? = nil, 
+        /**
+         * Client-side limit of legacy history calls (default 10 per second).
+         */legacyHistoryRateLimit: RateLimit? = nil, 
+        /**
+         * Client-side limit of Signaling 2.x history calls (default 60 per second).
+         */historyV2RateLimit: RateLimit? = nil) {
         self.appId = appId
         self.credentials = credentials
         self.baseUrls = baseUrls
@@ -2412,6 +3146,12 @@ public struct ClientOptions {
         self.connectTimeoutMs = connectTimeoutMs
         self.requestTimeoutMs = requestTimeoutMs
         self.transport = transport
+        self.historyPollIntervalMs = historyPollIntervalMs
+        self.historyPollTimeoutMs = historyPollTimeoutMs
+        self.historyMaxRecreates = historyMaxRecreates
+        self.messageRateLimit = messageRateLimit
+        self.legacyHistoryRateLimit = legacyHistoryRateLimit
+        self.historyV2RateLimit = historyV2RateLimit
     }
 
     
@@ -2442,7 +3182,13 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 shareRateLimitInProcess: FfiConverterBool.read(from: &buf), 
                 connectTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
                 requestTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
-                transport: FfiConverterOptionTypeHttpTransport.read(from: &buf)
+                transport: FfiConverterOptionTypeHttpTransport.read(from: &buf), 
+                historyPollIntervalMs: FfiConverterOptionUInt64.read(from: &buf), 
+                historyPollTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
+                historyMaxRecreates: FfiConverterOptionUInt32.read(from: &buf), 
+                messageRateLimit: FfiConverterOptionTypeRateLimit.read(from: &buf), 
+                legacyHistoryRateLimit: FfiConverterOptionTypeRateLimit.read(from: &buf), 
+                historyV2RateLimit: FfiConverterOptionTypeRateLimit.read(from: &buf)
         )
     }
 
@@ -2460,6 +3206,12 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.connectTimeoutMs, into: &buf)
         FfiConverterOptionUInt64.write(value.requestTimeoutMs, into: &buf)
         FfiConverterOptionTypeHttpTransport.write(value.transport, into: &buf)
+        FfiConverterOptionUInt64.write(value.historyPollIntervalMs, into: &buf)
+        FfiConverterOptionUInt64.write(value.historyPollTimeoutMs, into: &buf)
+        FfiConverterOptionUInt32.write(value.historyMaxRecreates, into: &buf)
+        FfiConverterOptionTypeRateLimit.write(value.messageRateLimit, into: &buf)
+        FfiConverterOptionTypeRateLimit.write(value.legacyHistoryRateLimit, into: &buf)
+        FfiConverterOptionTypeRateLimit.write(value.historyV2RateLimit, into: &buf)
     }
 }
 
@@ -2989,6 +3741,424 @@ public func FfiConverterTypeGap_lower(_ value: Gap) -> RustBuffer {
 
 
 /**
+ * One message of legacy history.
+ */
+public struct HistoryMessage: Equatable, Hashable {
+    /**
+     * The sender.
+     */
+    public var src: String
+    /**
+     * The receiver (user or channel).
+     */
+    public var dst: String
+    /**
+     * `peer_message`, `channel_message`, `group_message`, or an unknown type verbatim.
+     */
+    public var messageType: String
+    /**
+     * The payload.
+     */
+    public var payload: String
+    /**
+     * When it was sent (Unix milliseconds).
+     */
+    public var ms: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The sender.
+         */src: String, 
+        /**
+         * The receiver (user or channel).
+         */dst: String, 
+        /**
+         * `peer_message`, `channel_message`, `group_message`, or an unknown type verbatim.
+         */messageType: String, 
+        /**
+         * The payload.
+         */payload: String, 
+        /**
+         * When it was sent (Unix milliseconds).
+         */ms: UInt64) {
+        self.src = src
+        self.dst = dst
+        self.messageType = messageType
+        self.payload = payload
+        self.ms = ms
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HistoryMessage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryMessage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryMessage {
+        return
+            try HistoryMessage(
+                src: FfiConverterString.read(from: &buf), 
+                dst: FfiConverterString.read(from: &buf), 
+                messageType: FfiConverterString.read(from: &buf), 
+                payload: FfiConverterString.read(from: &buf), 
+                ms: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HistoryMessage, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.src, into: &buf)
+        FfiConverterString.write(value.dst, into: &buf)
+        FfiConverterString.write(value.messageType, into: &buf)
+        FfiConverterString.write(value.payload, into: &buf)
+        FfiConverterUInt64.write(value.ms, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryMessage_lift(_ buf: RustBuffer) throws -> HistoryMessage {
+    return try FfiConverterTypeHistoryMessage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryMessage_lower(_ value: HistoryMessage) -> RustBuffer {
+    return FfiConverterTypeHistoryMessage.lower(value)
+}
+
+
+/**
+ * A legacy history query (`POST .../rtm/message/history/query`). At least one of
+ * `source` and `destination` is required; times are Unix seconds.
+ */
+public struct HistoryQuery: Equatable, Hashable {
+    /**
+     * The sender, if filtered on.
+     */
+    public var source: String?
+    /**
+     * The receiver (user or channel), if filtered on.
+     */
+    public var destination: String?
+    /**
+     * Start of the range (Unix seconds).
+     */
+    public var startTimeSecs: UInt64
+    /**
+     * End of the range (Unix seconds).
+     */
+    public var endTimeSecs: UInt64
+    /**
+     * Messages per page: 20, 50 or 100 (default 20).
+     */
+    public var limit: UInt32?
+    /**
+     * Oldest or newest first (default oldest).
+     */
+    public var order: HistoryOrder?
+    /**
+     * Messages to skip before the first page (default 0).
+     */
+    public var offset: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The sender, if filtered on.
+         */source: String? = nil, 
+        /**
+         * The receiver (user or channel), if filtered on.
+         */destination: String? = nil, 
+        /**
+         * Start of the range (Unix seconds).
+         */startTimeSecs: UInt64, 
+        /**
+         * End of the range (Unix seconds).
+         */endTimeSecs: UInt64, 
+        /**
+         * Messages per page: 20, 50 or 100 (default 20).
+         */limit: UInt32? = nil, 
+        /**
+         * Oldest or newest first (default oldest).
+         */order: HistoryOrder? = nil, 
+        /**
+         * Messages to skip before the first page (default 0).
+         */offset: UInt64? = nil) {
+        self.source = source
+        self.destination = destination
+        self.startTimeSecs = startTimeSecs
+        self.endTimeSecs = endTimeSecs
+        self.limit = limit
+        self.order = order
+        self.offset = offset
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HistoryQuery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryQuery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryQuery {
+        return
+            try HistoryQuery(
+                source: FfiConverterOptionString.read(from: &buf), 
+                destination: FfiConverterOptionString.read(from: &buf), 
+                startTimeSecs: FfiConverterUInt64.read(from: &buf), 
+                endTimeSecs: FfiConverterUInt64.read(from: &buf), 
+                limit: FfiConverterOptionUInt32.read(from: &buf), 
+                order: FfiConverterOptionTypeHistoryOrder.read(from: &buf), 
+                offset: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HistoryQuery, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.source, into: &buf)
+        FfiConverterOptionString.write(value.destination, into: &buf)
+        FfiConverterUInt64.write(value.startTimeSecs, into: &buf)
+        FfiConverterUInt64.write(value.endTimeSecs, into: &buf)
+        FfiConverterOptionUInt32.write(value.limit, into: &buf)
+        FfiConverterOptionTypeHistoryOrder.write(value.order, into: &buf)
+        FfiConverterOptionUInt64.write(value.offset, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryQuery_lift(_ buf: RustBuffer) throws -> HistoryQuery {
+    return try FfiConverterTypeHistoryQuery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryQuery_lower(_ value: HistoryQuery) -> RustBuffer {
+    return FfiConverterTypeHistoryQuery.lower(value)
+}
+
+
+/**
+ * One message of Signaling 2.x history.
+ */
+public struct HistoryV2Message: Equatable, Hashable {
+    /**
+     * The sender.
+     */
+    public var publisher: String
+    /**
+     * When it was sent (Unix ms).
+     */
+    public var timestamp: UInt64
+    /**
+     * The application's custom type, if any.
+     */
+    public var customType: String?
+    /**
+     * The payload.
+     */
+    public var payload: HistoryV2Payload
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The sender.
+         */publisher: String, 
+        /**
+         * When it was sent (Unix ms).
+         */timestamp: UInt64, 
+        /**
+         * The application's custom type, if any.
+         */customType: String?, 
+        /**
+         * The payload.
+         */payload: HistoryV2Payload) {
+        self.publisher = publisher
+        self.timestamp = timestamp
+        self.customType = customType
+        self.payload = payload
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HistoryV2Message: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryV2Message: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryV2Message {
+        return
+            try HistoryV2Message(
+                publisher: FfiConverterString.read(from: &buf), 
+                timestamp: FfiConverterUInt64.read(from: &buf), 
+                customType: FfiConverterOptionString.read(from: &buf), 
+                payload: FfiConverterTypeHistoryV2Payload.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HistoryV2Message, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.publisher, into: &buf)
+        FfiConverterUInt64.write(value.timestamp, into: &buf)
+        FfiConverterOptionString.write(value.customType, into: &buf)
+        FfiConverterTypeHistoryV2Payload.write(value.payload, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryV2Message_lift(_ buf: RustBuffer) throws -> HistoryV2Message {
+    return try FfiConverterTypeHistoryV2Message.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryV2Message_lower(_ value: HistoryV2Message) -> RustBuffer {
+    return FfiConverterTypeHistoryV2Message.lower(value)
+}
+
+
+/**
+ * A Signaling 2.x history query (`GET /rtm/v2/history/...`), read backwards from
+ * `start_ms` (default: now) to `end_ms`; pages follow `newStart` until it is 0.
+ */
+public struct HistoryV2Query: Equatable, Hashable {
+    /**
+     * The user the query reads as (with token auth: the token's user).
+     */
+    public var userId: String
+    /**
+     * Message channel or peer conversation.
+     */
+    public var channelType: ChannelType
+    /**
+     * The channel name, or the other user's id.
+     */
+    public var channel: String
+    /**
+     * Messages at or before this time (Unix ms).
+     */
+    public var startMs: UInt64?
+    /**
+     * Messages at or after this time (Unix ms); must not be after `start_ms`.
+     */
+    public var endMs: UInt64?
+    /**
+     * Messages per page, 1 to 100 (default 100).
+     */
+    public var messageCount: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user the query reads as (with token auth: the token's user).
+         */userId: String, 
+        /**
+         * Message channel or peer conversation.
+         */channelType: ChannelType, 
+        /**
+         * The channel name, or the other user's id.
+         */channel: String, 
+        /**
+         * Messages at or before this time (Unix ms).
+         */startMs: UInt64? = nil, 
+        /**
+         * Messages at or after this time (Unix ms); must not be after `start_ms`.
+         */endMs: UInt64? = nil, 
+        /**
+         * Messages per page, 1 to 100 (default 100).
+         */messageCount: UInt32? = nil) {
+        self.userId = userId
+        self.channelType = channelType
+        self.channel = channel
+        self.startMs = startMs
+        self.endMs = endMs
+        self.messageCount = messageCount
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HistoryV2Query: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryV2Query: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryV2Query {
+        return
+            try HistoryV2Query(
+                userId: FfiConverterString.read(from: &buf), 
+                channelType: FfiConverterTypeChannelType.read(from: &buf), 
+                channel: FfiConverterString.read(from: &buf), 
+                startMs: FfiConverterOptionUInt64.read(from: &buf), 
+                endMs: FfiConverterOptionUInt64.read(from: &buf), 
+                messageCount: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HistoryV2Query, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterTypeChannelType.write(value.channelType, into: &buf)
+        FfiConverterString.write(value.channel, into: &buf)
+        FfiConverterOptionUInt64.write(value.startMs, into: &buf)
+        FfiConverterOptionUInt64.write(value.endMs, into: &buf)
+        FfiConverterOptionUInt32.write(value.messageCount, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryV2Query_lift(_ buf: RustBuffer) throws -> HistoryV2Query {
+    return try FfiConverterTypeHistoryV2Query.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryV2Query_lower(_ value: HistoryV2Query) -> RustBuffer {
+    return FfiConverterTypeHistoryV2Query.lower(value)
+}
+
+
+/**
  * One HTTP header.
  */
 public struct HttpHeader: Equatable, Hashable {
@@ -3133,6 +4303,87 @@ public func FfiConverterTypeHttpResponse_lift(_ buf: RustBuffer) throws -> HttpR
 #endif
 public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuffer {
     return FfiConverterTypeHttpResponse.lower(value)
+}
+
+
+/**
+ * The answer to a sent message.
+ */
+public struct MessageReceipt: Equatable, Hashable {
+    /**
+     * The service's request id (empty when the body had none).
+     */
+    public var requestId: String
+    /**
+     * What happened to the message.
+     */
+    public var outcome: MessageOutcome
+    /**
+     * The wire code (`message_sent`, `message_delivered`, `message_offline`, or
+     * an unknown code verbatim).
+     */
+    public var code: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The service's request id (empty when the body had none).
+         */requestId: String, 
+        /**
+         * What happened to the message.
+         */outcome: MessageOutcome, 
+        /**
+         * The wire code (`message_sent`, `message_delivered`, `message_offline`, or
+         * an unknown code verbatim).
+         */code: String) {
+        self.requestId = requestId
+        self.outcome = outcome
+        self.code = code
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MessageReceipt: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMessageReceipt: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MessageReceipt {
+        return
+            try MessageReceipt(
+                requestId: FfiConverterString.read(from: &buf), 
+                outcome: FfiConverterTypeMessageOutcome.read(from: &buf), 
+                code: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MessageReceipt, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.requestId, into: &buf)
+        FfiConverterTypeMessageOutcome.write(value.outcome, into: &buf)
+        FfiConverterString.write(value.code, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessageReceipt_lift(_ buf: RustBuffer) throws -> MessageReceipt {
+    return try FfiConverterTypeMessageReceipt.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessageReceipt_lower(_ value: MessageReceipt) -> RustBuffer {
+    return FfiConverterTypeMessageReceipt.lower(value)
 }
 
 
@@ -4518,6 +5769,81 @@ public func FfiConverterTypeChannelEventKind_lower(_ value: ChannelEventKind) ->
 
 
 /**
+ * The conversation a Signaling 2.x history query reads.
+ */
+
+public enum ChannelType: Equatable, Hashable {
+    
+    /**
+     * A message channel: `channel` is the channel name.
+     */
+    case message
+    /**
+     * The peer conversation: `channel` is the other user's id.
+     */
+    case user
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ChannelType: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChannelType: FfiConverterRustBuffer {
+    typealias SwiftType = ChannelType
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChannelType {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .message
+        
+        case 2: return .user
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ChannelType, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .message:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .user:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChannelType_lift(_ buf: RustBuffer) throws -> ChannelType {
+    return try FfiConverterTypeChannelType.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChannelType_lower(_ value: ChannelType) -> RustBuffer {
+    return FfiConverterTypeChannelType.lower(value)
+}
+
+
+
+/**
  * How an exchange ended.
  */
 
@@ -4799,6 +6125,168 @@ public func FfiConverterTypeFeed_lower(_ value: Feed) -> RustBuffer {
 
 
 /**
+ * The order of a legacy history query.
+ */
+
+public enum HistoryOrder: Equatable, Hashable {
+    
+    /**
+     * Oldest first (the default).
+     */
+    case asc
+    /**
+     * Newest first.
+     */
+    case desc
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HistoryOrder: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryOrder: FfiConverterRustBuffer {
+    typealias SwiftType = HistoryOrder
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryOrder {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .asc
+        
+        case 2: return .desc
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HistoryOrder, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .asc:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .desc:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryOrder_lift(_ buf: RustBuffer) throws -> HistoryOrder {
+    return try FfiConverterTypeHistoryOrder.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryOrder_lower(_ value: HistoryOrder) -> RustBuffer {
+    return FfiConverterTypeHistoryOrder.lower(value)
+}
+
+
+
+/**
+ * A Signaling 2.x message payload.
+ */
+
+public enum HistoryV2Payload: Equatable, Hashable {
+    
+    /**
+     * A `STRING` message.
+     */
+    case text(
+        /**
+         * The text.
+         */text: String
+    )
+    /**
+     * A `BINARY` message (decoded from base64).
+     */
+    case binary(
+        /**
+         * The bytes.
+         */bytes: Data
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HistoryV2Payload: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryV2Payload: FfiConverterRustBuffer {
+    typealias SwiftType = HistoryV2Payload
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryV2Payload {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .text(text: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .binary(bytes: try FfiConverterData.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HistoryV2Payload, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .text(text):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(text, into: &buf)
+            
+        
+        case let .binary(bytes):
+            writeInt(&buf, Int32(2))
+            FfiConverterData.write(bytes, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryV2Payload_lift(_ buf: RustBuffer) throws -> HistoryV2Payload {
+    return try FfiConverterTypeHistoryV2Payload.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryV2Payload_lower(_ value: HistoryV2Payload) -> RustBuffer {
+    return FfiConverterTypeHistoryV2Payload.lower(value)
+}
+
+
+
+/**
  * The error a foreign [`HttpTransport`](crate::HttpTransport) reports.
  */
 public 
@@ -4885,6 +6373,101 @@ public func FfiConverterTypeHttpTransportError_lift(_ buf: RustBuffer) throws ->
 public func FfiConverterTypeHttpTransportError_lower(_ value: HttpTransportError) -> RustBuffer {
     return FfiConverterTypeHttpTransportError.lower(value)
 }
+
+
+/**
+ * What the service says happened to a sent message.
+ */
+
+public enum MessageOutcome: Equatable, Hashable {
+    
+    /**
+     * `message_sent`: accepted (no acknowledgement asked for, or a channel message).
+     */
+    case sent
+    /**
+     * `message_delivered`: the receiver acknowledged it (`wait_for_ack`).
+     */
+    case delivered
+    /**
+     * `message_offline`: the receiver is offline.
+     */
+    case offline
+    /**
+     * A code this SDK does not know (see [`MessageReceipt::code`]).
+     */
+    case other
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MessageOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMessageOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = MessageOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MessageOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .sent
+        
+        case 2: return .delivered
+        
+        case 3: return .offline
+        
+        case 4: return .other
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MessageOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .sent:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .delivered:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .offline:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .other:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessageOutcome_lift(_ buf: RustBuffer) throws -> MessageOutcome {
+    return try FfiConverterTypeMessageOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMessageOutcome_lower(_ value: MessageOutcome) -> RustBuffer {
+    return FfiConverterTypeMessageOutcome.lower(value)
+}
+
 
 
 /**
@@ -5185,6 +6768,114 @@ public func FfiConverterTypeUserEventKind_lower(_ value: UserEventKind) -> RustB
 
 
 /**
+ * What a [`VectorExchange`] asks next.
+ */
+
+public enum VectorStep {
+    
+    /**
+     * Send this request, then call `on_response` or `on_transport_error`.
+     */
+    case send(
+        /**
+         * The request.
+         */request: HttpRequest
+    )
+    /**
+     * Sleep this long, then call `on_wait_elapsed`.
+     */
+    case wait(
+        /**
+         * The wait, in milliseconds.
+         */ms: UInt64
+    )
+    /**
+     * The operation is over: `ok_json` (the normalised result as JSON text) or
+     * `error` is set.
+     */
+    case done(
+        /**
+         * The result as the vectors' normalised JSON text.
+         */okJson: String?, 
+        /**
+         * The error.
+         */error: ErrorInfo?
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension VectorStep: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVectorStep: FfiConverterRustBuffer {
+    typealias SwiftType = VectorStep
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VectorStep {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .send(request: try FfiConverterTypeHttpRequest.read(from: &buf)
+        )
+        
+        case 2: return .wait(ms: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 3: return .done(okJson: try FfiConverterOptionString.read(from: &buf), error: try FfiConverterOptionTypeErrorInfo.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: VectorStep, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .send(request):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeHttpRequest.write(request, into: &buf)
+            
+        
+        case let .wait(ms):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt64.write(ms, into: &buf)
+            
+        
+        case let .done(okJson,error):
+            writeInt(&buf, Int32(3))
+            FfiConverterOptionString.write(okJson, into: &buf)
+            FfiConverterOptionTypeErrorInfo.write(error, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVectorStep_lift(_ buf: RustBuffer) throws -> VectorStep {
+    return try FfiConverterTypeVectorStep.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVectorStep_lower(_ value: VectorStep) -> RustBuffer {
+    return FfiConverterTypeVectorStep.lower(value)
+}
+
+
+
+/**
  * One item of a watcher's stream.
  */
 
@@ -5449,6 +7140,30 @@ fileprivate struct FfiConverterOptionTypeHttpTransport: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeErrorInfo: FfiConverterRustBuffer {
+    typealias SwiftType = ErrorInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeErrorInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeErrorInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypePresenceSnapshot: FfiConverterRustBuffer {
     typealias SwiftType = PresenceSnapshot?
 
@@ -5545,6 +7260,30 @@ fileprivate struct FfiConverterOptionTypeArea: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeHistoryOrder: FfiConverterRustBuffer {
+    typealias SwiftType = HistoryOrder?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeHistoryOrder.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeHistoryOrder.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeWatchItem: FfiConverterRustBuffer {
     typealias SwiftType = WatchItem?
 
@@ -5561,6 +7300,54 @@ fileprivate struct FfiConverterOptionTypeWatchItem: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeWatchItem.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeHistoryMessage: FfiConverterRustBuffer {
+    typealias SwiftType = [HistoryMessage]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeHistoryMessage.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeHistoryMessage.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeHistoryV2Message: FfiConverterRustBuffer {
+    typealias SwiftType = [HistoryV2Message]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeHistoryV2Message.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeHistoryV2Message.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5661,6 +7448,56 @@ fileprivate struct FfiConverterSequenceTypeFeedStats: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeFeedStats.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeHistoryMessage: FfiConverterRustBuffer {
+    typealias SwiftType = [HistoryMessage]
+
+    public static func write(_ value: [HistoryMessage], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeHistoryMessage.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HistoryMessage] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [HistoryMessage]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeHistoryMessage.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeHistoryV2Message: FfiConverterRustBuffer {
+    typealias SwiftType = [HistoryV2Message]
+
+    public static func write(_ value: [HistoryV2Message], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeHistoryV2Message.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HistoryV2Message] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [HistoryV2Message]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeHistoryV2Message.read(from: &buf))
         }
         return seq
     }
@@ -5998,6 +7835,21 @@ private let initializationResult: InitializationResult = {
     if (uniffi_agora_rtm_rest_uniffi_checksum_method_client_channel_events() != 43503) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_client_count_history() != 61598) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_client_history_pages() != 14460) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_client_history_v2_pages() != 21393) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_client_send_channel_message() != 35285) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_client_send_peer_message() != 7687) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_agora_rtm_rest_uniffi_checksum_method_client_user_events() != 12590) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6026,6 +7878,36 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agora_rtm_rest_uniffi_checksum_method_exchangecontext_exchange() != 2175) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_exchangecontext_vector_exchange() != 53669) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_vectorexchange_on_response() != 56046) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_vectorexchange_on_transport_error() != 42310) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_vectorexchange_on_wait_elapsed() != 50948) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_vectorexchange_report() != 16627) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_vectorexchange_start() != 42142) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_historypager_is_done() != 17336) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_historypager_next_page() != 49357) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_historyv2pager_is_done() != 4009) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_method_historyv2pager_next_page() != 54075) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agora_rtm_rest_uniffi_checksum_method_httprequest_body() != 7929) {
@@ -6068,6 +7950,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agora_rtm_rest_uniffi_checksum_constructor_credentials_token() != 61592) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_agora_rtm_rest_uniffi_checksum_constructor_exchangecontext_from_vector_config() != 11229) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_agora_rtm_rest_uniffi_checksum_constructor_exchangecontext_new() != 53350) {

@@ -41,6 +41,19 @@ final class Emulator {
         _ = try await URLSession.shared.data(for: req)
     }
 
+    func put(_ path: String, _ json: String) async throws {
+        var req = URLRequest(url: URL(string: baseUrl + path)!)
+        req.httpMethod = "PUT"
+        req.setValue("application/json", forHTTPHeaderField: "content-type")
+        req.httpBody = Data(json.utf8)
+        _ = try await URLSession.shared.data(for: req)
+    }
+
+    func get(_ path: String) async throws -> Data {
+        let (data, _) = try await URLSession.shared.data(for: URLRequest(url: URL(string: baseUrl + path)!))
+        return data
+    }
+
     deinit { process.terminate() }
 }
 
