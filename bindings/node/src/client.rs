@@ -6,6 +6,7 @@ use agora_rtm_rest::{
     ChannelEvent, Client, ClientBuilder, Credentials, EventsPage, MintedToken, Region, Secret,
     UserEvent,
 };
+use napi::bindgen_prelude::{Float64Array, Uint8Array, Uint32Array};
 use napi_derive::napi;
 
 use crate::cancel::cancellable;
@@ -286,6 +287,38 @@ impl NativeClient {
         .await
     }
 
+    /// Reads (and removes) up to 1000 user events, as columns (what `userEvents()`
+    /// in JavaScript turns into objects).
+    #[napi]
+    pub async fn user_events_columns(&self, cancel: Option<u32>) -> napi::Result<EventColumns> {
+        let client = self.inner.clone();
+        cancellable(cancel, async move {
+            client
+                .user_events()
+                .await
+                .map(user_columns)
+                .map_err(|e| client_error(&e))
+        })
+        .await
+    }
+
+    /// Reads (and removes) up to 1000 channel events, as columns.
+    #[napi]
+    pub async fn channel_events_columns(
+        &self,
+        cancel: Option<u32>,
+    ) -> napi::Result<EventColumns> {
+        let client = self.inner.clone();
+        cancellable(cancel, async move {
+            client
+                .channel_events()
+                .await
+                .map(channel_columns)
+                .map_err(|e| client_error(&e))
+        })
+        .await
+    }
+
     /// Reads (and removes) up to 1000 user events and returns the page as a JSON
     /// string of the same camelCase shape (`JSON.parse` builds the objects faster
     /// than the Node-API can for large pages).
@@ -318,6 +351,105 @@ impl NativeClient {
         })
         .await
     }
+}
+
+/// A page of events as columns, for the JavaScript layer to turn into objects:
+/// building 1000 objects property by property through Node-API costs more than
+/// the whole HTTP read, while V8 builds them from these columns in microseconds.
+#[napi(object)]
+pub struct EventColumns {
+    /// The service's request id.
+    pub request_id: String,
+    /// Every id of the page, concatenated (channel id then user id for channel
+    /// events, the user id for user events).
+    pub text: String,
+    /// End offset in `text` (UTF-16 code units) of each id, in order.
+    pub ends: Uint32Array,
+    /// The distinct event kinds of the page (wire text).
+    pub kinds: Vec<String>,
+    /// Per event, its index in `kinds`.
+    pub kind_index: Uint8Array,
+    /// Per event, its time in Unix milliseconds.
+    pub ms: Float64Array,
+}
+
+/// Accumulates [`EventColumns`].
+struct ColumnsBuilder {
+    text: String,
+    utf16_len: u32,
+    ends: Vec<u32>,
+    kinds: Vec<String>,
+    kind_index: Vec<u8>,
+    ms: Vec<f64>,
+}
+
+impl ColumnsBuilder {
+    fn new(events: usize, ids_per_event: usize) -> Self {
+        ColumnsBuilder {
+            text: String::with_capacity(events * 12 * ids_per_event),
+            utf16_len: 0,
+            ends: Vec::with_capacity(events * ids_per_event),
+            kinds: Vec::new(),
+            kind_index: Vec::with_capacity(events),
+            ms: Vec::with_capacity(events),
+        }
+    }
+
+    fn id(&mut self, id: &str) {
+        self.text.push_str(id);
+        let units = if id.is_ascii() {
+            id.len()
+        } else {
+            id.encode_utf16().count()
+        };
+        self.utf16_len = self
+            .utf16_len
+            .saturating_add(u32::try_from(units).unwrap_or(u32::MAX));
+        self.ends.push(self.utf16_len);
+    }
+
+    fn event(&mut self, kind: &str, ms: u64) {
+        let index = match self.kinds.iter().position(|k| k == kind) {
+            Some(i) => i,
+            None => {
+                self.kinds.push(kind.to_owned());
+                self.kinds.len() - 1
+            }
+        };
+        // A page has at most a handful of distinct kinds; 255 would need 255 unknown ones.
+        self.kind_index.push(u8::try_from(index).unwrap_or(u8::MAX));
+        self.ms.push(ms as f64);
+    }
+
+    fn finish(self, request_id: String) -> EventColumns {
+        EventColumns {
+            request_id,
+            text: self.text,
+            ends: Uint32Array::new(self.ends),
+            kinds: self.kinds,
+            kind_index: Uint8Array::new(self.kind_index),
+            ms: Float64Array::new(self.ms),
+        }
+    }
+}
+
+fn user_columns(page: EventsPage<UserEvent>) -> EventColumns {
+    let mut b = ColumnsBuilder::new(page.events.len(), 1);
+    for e in &page.events {
+        b.id(&e.user_id);
+        b.event(e.kind.as_str(), e.ms);
+    }
+    b.finish(page.request_id)
+}
+
+fn channel_columns(page: EventsPage<ChannelEvent>) -> EventColumns {
+    let mut b = ColumnsBuilder::new(page.events.len(), 2);
+    for e in &page.events {
+        b.id(&e.channel_id);
+        b.id(&e.user_id);
+        b.event(e.kind.as_str(), e.ms);
+    }
+    b.finish(page.request_id)
 }
 
 fn user_json(e: &UserEvent) -> serde_json::Value {
