@@ -5,13 +5,15 @@
 
 use std::sync::Arc;
 
+use agora_rtm_rest_protocol::history::{CountHistory, CreateHistoryQuery, FetchHistoryQuery};
+use agora_rtm_rest_protocol::history_v2::GetHistoryV2;
+use agora_rtm_rest_protocol::{
+    ChannelType, HistoryFilter, HistoryQuery, HistoryV2Query, Operation,
+};
 use agora_rtm_rest_protocol::{
     Config, Endpoints, Exchange, HttpResponse, Instant, ReadChannelEvents, ReadUserEvents, Shared,
     parse,
 };
-use agora_rtm_rest_protocol::history::{CountHistory, CreateHistoryQuery, FetchHistoryQuery};
-use agora_rtm_rest_protocol::history_v2::GetHistoryV2;
-use agora_rtm_rest_protocol::{ChannelType, HistoryFilter, HistoryQuery, HistoryV2Query, Operation};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

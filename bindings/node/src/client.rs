@@ -304,10 +304,7 @@ impl NativeClient {
 
     /// Reads (and removes) up to 1000 channel events, as columns.
     #[napi]
-    pub async fn channel_events_columns(
-        &self,
-        cancel: Option<u32>,
-    ) -> napi::Result<EventColumns> {
+    pub async fn channel_events_columns(&self, cancel: Option<u32>) -> napi::Result<EventColumns> {
         let client = self.inner.clone();
         cancellable(cancel, async move {
             client
