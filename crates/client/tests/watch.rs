@@ -154,6 +154,16 @@ async fn lost_responses_are_reported_as_gaps_and_nothing_is_duplicated() {
     for batch in 0..40 {
         emu.inject_user_events("lossy", users(batch * 25, 25), None);
         tokio::time::sleep(Duration::from_millis(60)).await;
+        // 30% is a probability: past half-way, force the fault until it has fired
+        // once, so that no run passes without exercising it.
+        let lost = emu.stats().apps["lossy"]
+            .total(Feed::UserEvents)
+            .lost_responses;
+        let p = if batch >= 20 && lost == 0 { 1.0 } else { 0.3 };
+        emu.set_faults(Faults {
+            p_lost_response: p,
+            ..Faults::default()
+        });
     }
     emu.set_faults(Faults::default());
     let emu_ref = &emu;
