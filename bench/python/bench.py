@@ -18,6 +18,7 @@ import base64
 import json
 import os
 import subprocess
+import statistics
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -47,17 +48,26 @@ def fill(url: str) -> None:
           [{"user_id": f"user-{i}", "type": "Login" if i % 2 else "Logout", "ms": 1767225600000 + i} for i in range(PAGE)])
 
 
-def timed(label: str, pages: int, url: str, read) -> float:  # type: ignore[no-untyped-def]
-    total = 0.0
-    for _ in range(pages):
-        fill(url)
-        t0 = time.perf_counter()
-        n = read()
-        total += time.perf_counter() - t0
-        assert n == PAGE, (label, n)
-    per_page = total / pages
-    print(f"{label:<34} {per_page * 1000:8.2f} ms/page  {PAGE / per_page:10.0f} events/s")
-    return per_page
+def timed_interleaved(readers: dict, pages: int, url: str) -> dict:  # type: ignore[type-arg]
+    """Reads `pages` pages with each reader, the readers taking turns (in a rotating
+    order) so that drift in the machine's speed affects them alike; returns the
+    median seconds per page of each."""
+    times: dict[str, list[float]] = {name: [] for name in readers}
+    names = list(readers)
+    for round_ in range(pages + 5):
+        order = names[round_ % len(names):] + names[:round_ % len(names)]
+        for name in order:
+            fill(url)
+            t0 = time.perf_counter()
+            n = readers[name]()
+            dt = time.perf_counter() - t0
+            assert n == PAGE, (name, n)
+            if round_ >= 5:  # warm-up rounds
+                times[name].append(dt)
+    medians = {name: statistics.median(ts) for name, ts in times.items()}
+    for name, m in medians.items():
+        print(f"{name:<38} {m * 1000:8.3f} ms/page (median of {pages})  {PAGE / m:10.0f} events/s")
+    return medians
 
 
 def main() -> None:
@@ -77,15 +87,11 @@ def main() -> None:
         # The SDK's client-side limiter (10 req/s, the service's limit) is lifted
         # here so that both sides measure fetch + decode only.
         client = rtm.Client(APP_ID, auth, base_url=url, rate_limit=(100000, 1.0), share_rate_limit=False)
-        sdk = timed("agora_rtm_rest Client (sync)", args.pages, url, lambda: len(client.user_events()))
-
         aclient = rtm.AsyncClient(APP_ID, auth, base_url=url, rate_limit=(100000, 1.0), share_rate_limit=False)
         loop = asyncio.new_event_loop()
 
         async def aread() -> int:
             return len(await aclient.user_events())
-
-        asdk = timed("agora_rtm_rest AsyncClient", args.pages, url, lambda: loop.run_until_complete(aread()))
 
         header = "Basic " + base64.b64encode(b"id:secret").decode()
         hc = httpx.Client(headers={"authorization": header})
@@ -98,8 +104,6 @@ def main() -> None:
             events = [Event(e["user_id"], e["type"], e.get("ms", e.get("ts"))) for e in data["events"]]
             return len(events)
 
-        base = timed("httpx + json + dataclass (sync)", args.pages, url, httpx_read)
-
         ahc = httpx.AsyncClient(headers={"authorization": header})
 
         async def ahttpx() -> int:
@@ -108,7 +112,14 @@ def main() -> None:
             data = json.loads(r.content)
             return len([Event(e["user_id"], e["type"], e.get("ms", e.get("ts"))) for e in data["events"]])
 
-        abase = timed("httpx.AsyncClient + json + dataclass", args.pages, url, lambda: loop.run_until_complete(ahttpx()))
+        m = timed_interleaved({
+            "agora_rtm_rest Client (sync)": lambda: len(client.user_events()),
+            "agora_rtm_rest AsyncClient": lambda: loop.run_until_complete(aread()),
+            "httpx + json + dataclass (sync)": httpx_read,
+            "httpx.AsyncClient + json + dataclass": lambda: loop.run_until_complete(ahttpx()),
+        }, args.pages, url)
+        sdk, asdk = m["agora_rtm_rest Client (sync)"], m["agora_rtm_rest AsyncClient"]
+        base, abase = m["httpx + json + dataclass (sync)"], m["httpx.AsyncClient + json + dataclass"]
         print(f"fetch+decode speed-up: sync {base / sdk:.2f}x, asyncio {abase / asdk:.2f}x")
     finally:
         proc.terminate()

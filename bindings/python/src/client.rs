@@ -177,6 +177,10 @@ pub(crate) struct Core {
     pub(crate) inner: agora_rtm_rest::Client,
     pid: u32,
     closed: AtomicBool,
+    /// For the blocking client: its own current-thread runtime and a client with
+    /// connections of its own (a pooled connection is served by the runtime it was
+    /// opened on). Watchers still run on the process runtime with `inner`.
+    blocking: Option<(Arc<rt::Local>, agora_rtm_rest::Client)>,
 }
 
 impl Core {
@@ -189,6 +193,50 @@ impl Core {
             inner,
             pid: std::process::id(),
             closed: AtomicBool::new(false),
+            blocking: None,
+        })
+    }
+
+    /// A core whose calls run on a current-thread runtime driven by the caller.
+    fn build_blocking(py: Python<'_>, builder: ClientBuilder) -> PyResult<Self> {
+        let mut core = Core::build(py, builder)?;
+        let local = rt::Local::new()?;
+        let own = {
+            let _guard = local.enter()?;
+            core.inner
+                .with_own_connections()
+                .map_err(|e| to_py(py, &e))?
+        };
+        core.blocking = Some((local, own));
+        Ok(core)
+    }
+
+    /// Runs a call of the Rust client and waits for it with the GIL released: on
+    /// the caller's own runtime for the blocking client, else on the process runtime.
+    pub(crate) fn run<T, Fut>(
+        &self,
+        py: Python<'_>,
+        call: impl FnOnce(agora_rtm_rest::Client) -> Fut,
+    ) -> PyResult<T>
+    where
+        Fut: std::future::Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let client = self.client()?;
+        match &self.blocking {
+            Some((local, own)) => local.block_on(py, call(own.clone())),
+            None => rt::block_on(py, call(client)),
+        }
+    }
+
+    /// The client and runtime a lazily paged iterator of this core should use.
+    pub(crate) fn cursor_client(
+        &self,
+    ) -> PyResult<(agora_rtm_rest::Client, Option<Arc<rt::Local>>)> {
+        let client = self.client()?;
+        Ok(match &self.blocking {
+            Some((local, own)) => (own.clone(), Some(local.clone())),
+            None => (client, None),
         })
     }
 
@@ -397,7 +445,7 @@ fn stop_watcher(_py: Python<'_>, w: &SharedWatcher) {
 }
 
 macro_rules! common_client_methods {
-    ($name:ident) => {
+    ($name:ident, $build:ident) => {
         #[pymethods]
         impl $name {
             #[new]
@@ -440,7 +488,7 @@ macro_rules! common_client_methods {
                     },
                 )?;
                 Ok($name {
-                    core: Core::build(py, b)?,
+                    core: Core::$build(py, b)?,
                 })
             }
 
@@ -452,7 +500,7 @@ macro_rules! common_client_methods {
             fn from_env(_cls: &Bound<'_, PyType>, py: Python<'_>) -> PyResult<Self> {
                 let b = ClientBuilder::from_env().map_err(|e| to_py(py, &e))?;
                 Ok($name {
-                    core: Core::build(py, b)?,
+                    core: Core::$build(py, b)?,
                 })
             }
 
@@ -491,22 +539,24 @@ pub struct Client {
     pub(crate) core: Core,
 }
 
-common_client_methods!(Client);
+common_client_methods!(Client, build_blocking);
 
 #[pymethods]
 impl Client {
     /// Reads (and removes) up to 1000 user events.
     fn user_events(&self, py: Python<'_>) -> PyResult<UserEventsPage> {
-        let c = self.core.client()?;
-        let r = rt::block_on(py, async move { c.user_events().await })?;
+        let r = self
+            .core
+            .run(py, |c| async move { c.user_events().await })?;
         let page = r.map_err(|e| to_py(py, &e))?;
         UserEventsPage::from_page(py, page)
     }
 
     /// Reads (and removes) up to 1000 channel events.
     fn channel_events(&self, py: Python<'_>) -> PyResult<ChannelEventsPage> {
-        let c = self.core.client()?;
-        let r = rt::block_on(py, async move { c.channel_events().await })?;
+        let r = self
+            .core
+            .run(py, |c| async move { c.channel_events().await })?;
         let page = r.map_err(|e| to_py(py, &e))?;
         ChannelEventsPage::from_page(py, page)
     }
@@ -558,7 +608,7 @@ pub struct AsyncClient {
     pub(crate) core: Core,
 }
 
-common_client_methods!(AsyncClient);
+common_client_methods!(AsyncClient, build);
 
 #[pymethods]
 impl AsyncClient {

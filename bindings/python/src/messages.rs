@@ -420,6 +420,8 @@ macro_rules! sync_cursor {
         #[pyclass(frozen, module = "agora_rtm_rest")]
         pub struct $name {
             cursor: Cursor,
+            /// The blocking client's own runtime, when it has one.
+            local: Option<Arc<rt::Local>>,
         }
 
         #[pymethods]
@@ -430,7 +432,11 @@ macro_rules! sync_cursor {
 
             fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
                 let c = self.cursor.clone();
-                match rt::block_on(py, c.next())? {
+                let next = match &self.local {
+                    Some(local) => local.block_on(py, c.next())?,
+                    None => rt::block_on(py, c.next())?,
+                };
+                match next {
                     None => Ok(None),
                     Some(Ok(m)) => Ok(Some(msg_to_py(py, m)?)),
                     Some(Err(e)) => Err(to_py(py, &e)),
@@ -545,8 +551,9 @@ impl Client {
         store_in_history: bool,
     ) -> PyResult<MessageReceipt> {
         let m = peer_message(py, from_user, to, payload, wait_for_ack, store_in_history)?;
-        let c = self.core.client()?;
-        let r = rt::block_on(py, async move { c.send_peer_message(m).await })?;
+        let r = self
+            .core
+            .run(py, |c| async move { c.send_peer_message(m).await })?;
         Ok(r.map_err(py_err(py))?.into())
     }
 
@@ -561,8 +568,9 @@ impl Client {
         store_in_history: bool,
     ) -> PyResult<MessageReceipt> {
         let m = channel_message(py, from_user, channel, payload, store_in_history)?;
-        let c = self.core.client()?;
-        let r = rt::block_on(py, async move { c.send_channel_message(m).await })?;
+        let r = self
+            .core
+            .run(py, |c| async move { c.send_channel_message(m).await })?;
         Ok(r.map_err(py_err(py))?.into())
     }
 
@@ -589,8 +597,10 @@ impl Client {
             order,
             0,
         )?;
+        let (client, local) = self.core.cursor_client()?;
         Ok(HistoryIterator {
-            cursor: legacy_cursor(&self.core, q)?,
+            cursor: Cursor::new(Pages::Legacy(HistoryPages::new(client, q))),
+            local,
         })
     }
 
@@ -618,8 +628,9 @@ impl Client {
             order,
             offset,
         )?;
-        let c = self.core.client()?;
-        let r = rt::block_on(py, async move { c.history_page(q).await })?;
+        let r = self
+            .core
+            .run(py, |c| async move { c.history_page(q).await })?;
         messages_list(py, r.map_err(py_err(py))?, legacy_wrap)
     }
 
@@ -634,8 +645,9 @@ impl Client {
         end_time: &Bound<'_, PyAny>,
     ) -> PyResult<u64> {
         let f = legacy_filter(py, source, destination, start_time, end_time)?;
-        let c = self.core.client()?;
-        let r = rt::block_on(py, async move { c.count_history(f).await })?;
+        let r = self
+            .core
+            .run(py, |c| async move { c.count_history(f).await })?;
         r.map_err(py_err(py))
     }
 
@@ -652,7 +664,7 @@ impl Client {
         end: Option<&Bound<'_, PyAny>>,
         page_size: i64,
     ) -> PyResult<HistoryV2Iterator> {
-        let client = self.core.client()?;
+        let (client, local) = self.core.cursor_client()?;
         let q = v2_query(
             py,
             &client,
@@ -665,6 +677,7 @@ impl Client {
         )?;
         Ok(HistoryV2Iterator {
             cursor: v2_cursor(client, q),
+            local,
         })
     }
 }

@@ -40,6 +40,8 @@ struct Inner {
     credentials: Arc<Credentials>,
     shared: Shared,
     transport: Arc<dyn Transport>,
+    /// The options of the default transport (`None` with a custom one).
+    transport_options: Option<TransportOptions>,
     poll_policy: PollPolicy,
 }
 
@@ -80,9 +82,34 @@ impl Client {
                 credentials: self.inner.credentials.clone(),
                 shared: Shared::with_limiters(self.inner.shared.limiters()),
                 transport: self.inner.transport.clone(),
+                transport_options: self.inner.transport_options.clone(),
                 poll_policy: self.inner.poll_policy,
             }),
         }
+    }
+
+    /// A client sharing everything with this one (configuration, credentials,
+    /// rate limiters, failover memory) except the connection pool: the default
+    /// transport is built anew (a custom transport is shared as it is).
+    ///
+    /// A pooled connection is served by a task of the runtime it was opened on;
+    /// code that drives this client from a different runtime (for example a
+    /// current-thread runtime per blocking caller) needs connections of its own.
+    pub fn with_own_connections(&self) -> Result<Client, Error> {
+        let transport: Arc<dyn Transport> = match &self.inner.transport_options {
+            Some(options) => Arc::new(ReqwestTransport::new(options)?),
+            None => self.inner.transport.clone(),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config: self.inner.config.clone(),
+                credentials: self.inner.credentials.clone(),
+                shared: self.inner.shared.clone(),
+                transport,
+                transport_options: self.inner.transport_options.clone(),
+                poll_policy: self.inner.poll_policy,
+            }),
+        })
     }
 
     /// The event-feed rate limiter this client uses (shared with its clones).
@@ -440,9 +467,12 @@ impl ClientBuilder {
             legacy_history: family_limiter(RateFamily::LegacyHistory),
             history_v2: family_limiter(RateFamily::HistoryV2),
         };
-        let transport: Arc<dyn Transport> = match self.transport {
-            Some(t) => t,
-            None => Arc::new(ReqwestTransport::new(&self.transport_options)?),
+        let (transport, transport_options): (Arc<dyn Transport>, _) = match self.transport {
+            Some(t) => (t, None),
+            None => (
+                Arc::new(ReqwestTransport::new(&self.transport_options)?),
+                Some(self.transport_options.clone()),
+            ),
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -450,6 +480,7 @@ impl ClientBuilder {
                 credentials: Arc::new(credentials),
                 shared: Shared::with_limiters(limiters),
                 transport,
+                transport_options,
                 poll_policy: self.poll_policy,
             }),
         })
