@@ -286,3 +286,36 @@ fn blocking_client_reads_too() {
     let err = rt.block_on(async { c.user_events() }).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
+
+#[test]
+fn own_connections_work_from_another_runtime_and_share_the_limiters() {
+    // The emulator and the first client live on a multi-thread runtime; the second
+    // client, with connections of its own, is driven by a current-thread runtime,
+    // as the Python blocking client does.
+    let main = tokio::runtime::Runtime::new().unwrap();
+    let emu = main.block_on(emulator(EmulatorConfig::default()));
+    let c = {
+        let _g = main.enter();
+        client("own", &[emu.base_url()])
+    };
+    main.block_on(c.user_events()).unwrap();
+    let local = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let own = {
+        let _g = local.enter();
+        c.with_own_connections().unwrap()
+    };
+    emu.inject_user_events("own", users(3), None);
+    assert_eq!(local.block_on(own.user_events()).unwrap().events.len(), 3);
+    // A connection of the first client is still served while `local` is idle.
+    emu.inject_user_events("own", users(2), None);
+    assert_eq!(main.block_on(c.user_events()).unwrap().events.len(), 2);
+    assert!(std::sync::Arc::ptr_eq(
+        &c.rate_limiter(),
+        &own.rate_limiter()
+    ));
+    assert_eq!(emu.stats().apps["own"].requests, 3);
+    main.block_on(emu.shutdown());
+}
