@@ -29,7 +29,7 @@ use crate::error::Error;
 use crate::http::{HttpResponse, Method};
 use crate::operation::Operation;
 use crate::parse::{self, RequestId, decode_error};
-use crate::validate::{encode_path_segment, validate_id};
+use crate::validate::{encode_path_segment, validate_path_id};
 
 /// Largest `messageCount`.
 pub const MAX_MESSAGE_COUNT: u32 = 100;
@@ -86,8 +86,8 @@ impl HistoryV2Query {
         channel: impl Into<String>,
     ) -> Result<Self, Error> {
         let (user_id, channel) = (user_id.into(), channel.into());
-        validate_id("user_id", &user_id)?;
-        validate_id("channel", &channel)?;
+        validate_path_id("user_id", &user_id)?;
+        validate_path_id("channel", &channel)?;
         Ok(HistoryV2Query {
             user_id,
             channel_type,
@@ -359,6 +359,8 @@ mod tests {
         assert!(q.clone().message_count(101).is_err());
         assert!(q.clone().start(Some(1)).end(Some(2)).validate().is_err());
         assert!(HistoryV2Query::new("", ChannelType::Message, "c").is_err());
+        assert!(HistoryV2Query::new("u", ChannelType::Message, "..").is_err());
+        assert!(HistoryV2Query::new(".", ChannelType::User, "c").is_err());
         let page = HistoryV2Page {
             request_id: String::new(),
             messages: vec![],

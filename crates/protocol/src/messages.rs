@@ -20,7 +20,7 @@ use crate::http::{HttpResponse, Method};
 use crate::operation::Operation;
 use crate::parse::{self, RequestId, decode_error};
 use crate::token;
-use crate::validate::{encode_path_segment, validate_id, validate_payload};
+use crate::validate::{encode_path_segment, validate_id, validate_path_id, validate_payload};
 
 /// What the service says happened to a message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -92,7 +92,7 @@ impl SendPeerMessage {
         payload: impl Into<String>,
     ) -> Result<Self, Error> {
         let (from, to, payload) = (from.into(), to.into(), payload.into());
-        validate_id("from", &from)?;
+        validate_path_id("from", &from)?;
         validate_id("to", &to)?;
         validate_payload(&payload)?;
         Ok(SendPeerMessage {
@@ -187,7 +187,7 @@ impl SendChannelMessage {
         payload: impl Into<String>,
     ) -> Result<Self, Error> {
         let (from, channel, payload) = (from.into(), channel.into(), payload.into());
-        validate_id("from", &from)?;
+        validate_path_id("from", &from)?;
         validate_id("channel", &channel)?;
         validate_payload(&payload)?;
         Ok(SendChannelMessage {

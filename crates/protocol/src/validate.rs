@@ -102,6 +102,26 @@ pub fn validate_id(field: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks an id that goes into a URL path ([`validate_id`], and not `.` or
+/// `..`): URL parsers remove dot segments, even percent-encoded ones (`%2e`),
+/// so such an id would address another resource.
+///
+/// ```
+/// use agora_rtm_rest_protocol::validate::validate_path_id;
+/// assert!(validate_path_id("from", "a.b").is_ok());
+/// assert!(validate_path_id("from", "..").is_err());
+/// ```
+pub fn validate_path_id(field: &str, value: &str) -> Result<(), Error> {
+    validate_id(field, value)?;
+    if value == "." || value == ".." {
+        return Err(Error::invalid_input(
+            field,
+            "\".\" and \"..\" cannot be sent in a URL path (they are dot segments)",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a message payload: non-empty and at most [`MAX_PAYLOAD_BYTES`] bytes.
 ///
 /// ```
@@ -160,6 +180,12 @@ mod tests {
         assert!(validate_id("id", "a\nb").is_err());
         assert!(validate_id("id", "a b").is_ok());
         assert!(validate_id("id", "a ").is_err());
+        assert!(validate_path_id("id", "...").is_ok());
+        for dots in [".", ".."] {
+            assert!(validate_id("id", dots).is_ok());
+            let e = validate_path_id("id", dots).unwrap_err();
+            assert!(matches!(e, Error::InvalidInput { ref field, .. } if field == "id"));
+        }
         assert!(validate_payload(&"é".repeat(16 * 1024)).is_ok());
         assert!(validate_payload(&"é".repeat(16 * 1024 + 1)).is_err());
     }
