@@ -256,7 +256,8 @@ impl Archive {
 
     /// Signaling 2.x selection: the conversation's messages with
     /// `end <= ms <= start` (each bound when given), newest first, at most
-    /// `count`; with the ms of the next older match (0 when none is left).
+    /// `count` (fewer, or more, rather than split messages of one ms between
+    /// pages); with the ms of the next older match (0 when none is left).
     pub(crate) fn select_v2(
         &self,
         app_id: &str,
@@ -278,10 +279,33 @@ impl Archive {
             .range((lower, 0)..=(upper, u64::MAX))
             .rev()
             .map(|(_, m)| m)
-            .filter(|m| conversation.matches(m));
-        let page: Vec<StoredMessage> = matches.by_ref().take(count).cloned().collect();
-        let new_start = matches.next().map_or(0, |m| m.ms);
-        (page, new_start)
+            .filter(|m| conversation.matches(m))
+            .peekable();
+        let mut page: Vec<&StoredMessage> = matches.by_ref().take(count).collect();
+        // The next request starts at `newStart` inclusive, so a page must not
+        // end inside a group of messages with the same ms: the group's newer
+        // half would be sent twice (and a group larger than a page would
+        // never be left). End the page before the group, or, when the group
+        // is the whole page, make the page the whole group.
+        let mut new_start = matches.peek().map_or(0, |m| m.ms);
+        if let (Some(last), Some(next)) = (page.last(), matches.peek())
+            && last.ms == next.ms
+        {
+            let split = last.ms;
+            match page.iter().rposition(|m| m.ms != split) {
+                Some(i) => {
+                    page.truncate(i + 1);
+                    new_start = split;
+                }
+                None => {
+                    while let Some(m) = matches.next_if(|m| m.ms == split) {
+                        page.push(m);
+                    }
+                    new_start = matches.peek().map_or(0, |m| m.ms);
+                }
+            }
+        }
+        (page.into_iter().cloned().collect(), new_start)
     }
 
     /// How many messages an app id's history holds.
@@ -381,6 +405,45 @@ mod tests {
         assert!(page.is_empty());
         let (page, _) = archive.select_v2("app", &Conversation::Channel("b"), None, None, 100);
         assert!(page.is_empty());
+    }
+
+    /// Follows `newStart` from the newest message to the end, page by page.
+    fn v2_walk(archive: &Archive, conv: &Conversation<'_>, count: usize) -> Vec<u64> {
+        let (mut seen, mut start) = (Vec::new(), None);
+        for _ in 0..100 {
+            let (page, next) = archive.select_v2("app", conv, start, None, count);
+            seen.extend(page.iter().map(|m| m.ms));
+            if next == 0 {
+                return seen;
+            }
+            start = Some(next);
+        }
+        panic!("newStart never reached 0: {seen:?}");
+    }
+
+    #[test]
+    fn v2_pages_never_split_messages_of_one_timestamp() {
+        // start = newStart is inclusive: a page boundary between two messages
+        // of the same ms would repeat the newer ones (or, with more of them
+        // than a page holds, never make progress).
+        let mut archive = Archive::default();
+        for ms in [9, 7, 7, 7, 5, 5, 3] {
+            archive.store("app", peer("a", "b", Some(ms)), 0);
+        }
+        let conv = Conversation::Peers("a", "b");
+        for count in 1..=8 {
+            assert_eq!(
+                v2_walk(&archive, &conv, count),
+                vec![9, 7, 7, 7, 5, 5, 3],
+                "messageCount {count}"
+            );
+        }
+        // A page ends before a timestamp group it cannot hold whole...
+        let (page, next) = archive.select_v2("app", &conv, None, None, 3);
+        assert_eq!((page.len(), next), (1, 7));
+        // ...unless the group is all it has: then the whole group is the page.
+        let (page, next) = archive.select_v2("app", &conv, Some(7), None, 2);
+        assert_eq!((page.len(), next), (3, 5));
     }
 
     #[test]
