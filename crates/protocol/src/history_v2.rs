@@ -312,10 +312,22 @@ impl Operation for GetHistoryV2 {
                 payload,
             });
         }
+        let new_start = data.new_start.filter(|s| *s != 0);
+        if let (Some(next), Some(start)) = (new_start, self.query.start)
+            && next >= start
+        {
+            // The next request would be this one again (or go forward):
+            // following newStart would never end.
+            return Err(decode_error(
+                response,
+                request_id,
+                format!("newStart {next} is not before start {start}: paging would not progress"),
+            ));
+        }
         Ok(HistoryV2Page {
             request_id: request_id.unwrap_or_default(),
             messages,
-            new_start: data.new_start.filter(|s| *s != 0),
+            new_start,
         })
     }
 }
@@ -350,6 +362,37 @@ mod tests {
             ))
             .unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Decode);
+    }
+
+    #[test]
+    fn a_new_start_that_does_not_move_back_is_refused() {
+        let body = |new_start: u64| {
+            HttpResponse::new(
+                200,
+                format!(
+                    r#"{{"errorCode":200,"error":false,"data":{{"messageList":[{{"messageType":"STRING","message":"m","publisher":"p","timestamp":50}}],"newStart":{new_start}}}}}"#
+                ),
+            )
+        };
+        let q = HistoryV2Query::new("u", ChannelType::User, "v").unwrap();
+        // The first page (no start) may point anywhere.
+        let page = GetHistoryV2::new(q.clone()).parse(&body(50)).unwrap();
+        let next = q.next_page(&page).unwrap();
+        assert_eq!(next.start_ms(), Some(50));
+        // From start 50, newStart 50 (or later) would ask for the same page forever.
+        for stuck in [50, 60] {
+            let e = GetHistoryV2::new(next.clone())
+                .parse(&body(stuck))
+                .unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Decode);
+            assert!(e.to_string().contains("not before start"), "{e}");
+        }
+        let page = GetHistoryV2::new(next.clone()).parse(&body(49)).unwrap();
+        assert_eq!(page.new_start, Some(49));
+        assert_eq!(
+            GetHistoryV2::new(next).parse(&body(0)).unwrap().new_start,
+            None
+        );
     }
 
     #[test]
