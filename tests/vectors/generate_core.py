@@ -466,6 +466,39 @@ flow("rate_limit_per_family", "Each family has its own limiter: messages (here 2
     {"exchange": 3, "call": "start", "operation": "channel_events", "now_ms": 0, "expect": {"wait": {"min_ms": 999, "max_ms": 1000}}},
 ])
 
+# Messages are not idempotent: never resent when the service may have acted on them.
+mcfg = dict(cfg, retry=dict(NORETRY_JITTER, base_delay_ms=1, max_delay_ms=1), family_limits={"messages": FAST, "history_v2": FAST, "legacy_history": FAST})
+PM = PROJ + "/rtm/users/server/peer_messages?wait_for_ack=false"
+flow("message_not_resent_after_timeout", "A message whose request timed out after sending may have been delivered: it is not sent again", mcfg, [
+    {"call": "start", "operation": peer(), "now_ms": 0, "expect": {"send": {"method": "POST", "url": PM}}},
+    {"call": "transport_error", "kind": "timeout", "now_ms": 5, "expect": {"done": {"error": {"kind": "transport"}}}},
+], report={"attempts": 1})
+flow("message_not_resent_after_500", "A 500 may come after the service acted: the message is not sent again", mcfg, [
+    {"call": "start", "operation": chan(), "now_ms": 0, "expect": {"send": {"method": "POST"}}},
+    {"call": "response", "now_ms": 5, "response": resp(500, json.dumps({"message": "internal error"})), "expect": {"done": {"error": {"kind": "server", "status": 500}}}},
+], report={"attempts": 1})
+flow("message_resent_after_connect_error_and_503", "A connection that was never made, a 503 or a 429 prove nothing was delivered: those are retried", mcfg, [
+    {"call": "start", "operation": peer(), "now_ms": 0, "expect": {"send": {"method": "POST", "url": PM}}},
+    {"call": "transport_error", "kind": "connect", "now_ms": 5, "expect": {"wait": {"min_ms": 0, "max_ms": 1}}},
+    {"call": "wait_elapsed", "after_wait": True, "expect": {"send": {"url": PM}}},
+    {"call": "response", "after_ms": 5, "response": resp(503, "<html>busy</html>"), "expect": {"wait": {"min_ms": 0, "max_ms": 1}}},
+    {"call": "wait_elapsed", "after_wait": True, "expect": {"send": {"url": PM}}},
+    {"call": "response", "after_ms": 5, "response": resp(200, ok(request_id="r9", code="message_sent")), "expect": {"done": {"ok": {"request_id": "r9", "outcome": "message_sent"}}}},
+], report={"attempts": 3})
+flow("history_v2_error_envelope_retried", "A Signaling 2.x error envelope with errorCode 500 on an HTTP 200 is retried like an HTTP 500", mcfg, [
+    {"call": "start", "operation": v2(), "now_ms": 0, "expect": {"send": {"url": V2URL + "?messageCount=100"}}},
+    {"call": "response", "now_ms": 5, "response": resp(200, json.dumps({"data": None, "error": True, "errorCode": 500, "reason": "Sync Server Error"})), "expect": {"wait": {"min_ms": 0, "max_ms": 1}}},
+    {"call": "wait_elapsed", "after_wait": True, "expect": {"send": {"url": V2URL + "?messageCount=100"}}},
+    {"call": "response", "after_ms": 5, "response": resp(200, v2env({"messageList": [v2msg(5)], "count": 1, "newStart": 0})), "expect": {"done": {"ok": {"message_count": 1}}}},
+], report={"attempts": 2})
+flow("history_all_full_last_page", "Legacy paging: when the last page is full, the next (empty) page ends the history and is not counted as a page", hcfg, [
+    {"call": "start", "operation": hq("history_all", limit=20), "now_ms": 0, "expect": {"send": {"method": "POST"}}},
+    {"call": "response", "now_ms": 10, "response": created("f1"), "expect": {"send": {"url": HQ + "/f1"}}},
+    {"call": "response", "now_ms": 20, "response": resp(200, ok(code="ok", messages=page20)), "expect": {"send": {"method": "POST", "body": {"filter": {"source": "alice", "destination": "bob", "start_time": "2019-08-01T01:22:10Z", "end_time": "2019-08-01T01:32:10Z"}, "offset": 20, "limit": 20, "order": "asc"}}}},
+    {"call": "response", "now_ms": 30, "response": created("f2"), "expect": {"send": {"url": HQ + "/f2"}}},
+    {"call": "response", "now_ms": 40, "response": resp(200, ok(code="ok", messages=[])), "expect": {"done": {"ok": {"pages": 1, "message_count": 20}}}},
+])
+
 # index
 os.makedirs(root, exist_ok=True)
 allids = []

@@ -173,6 +173,8 @@ impl HistoryPages {
     pub async fn next_page(&mut self) -> Option<Result<Vec<HistoryMessage>, Error>> {
         let query = self.next.take()?;
         match self.client.history_page(query.clone()).await {
+            // A full page was the last one: the history simply ends.
+            Ok(page) if query.is_trailing_empty_page(page.len()) => None,
             Ok(page) => {
                 self.next = query.next_page(page.len());
                 Some(Ok(page))

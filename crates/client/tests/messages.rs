@@ -359,3 +359,35 @@ fn blocking_client_sends_and_pages() {
     assert_eq!(sizes, [10, 10, 5]);
     rt.block_on(emu.shutdown());
 }
+
+#[tokio::test]
+async fn a_message_whose_answer_was_lost_is_not_sent_twice() {
+    let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    emu.set_faults(agora_rtm_rest_emulator::Faults {
+        p_lost_response: 1.0,
+        ..Default::default()
+    });
+    let c = client(&emu);
+    let err = c
+        .send_channel_message(
+            SendChannelMessage::new("server", "lobby", "once")
+                .unwrap()
+                .store_in_history(true),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
+    emu.set_faults(agora_rtm_rest_emulator::Faults::default());
+    assert_eq!(
+        emu.stats().apps[APP].messages_sent,
+        1,
+        "sent once, not retried"
+    );
+    let v2 = c
+        .history_v2_page(HistoryV2Query::new("server", ChannelType::Message, "lobby").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(v2.messages.len(), 1);
+
+    emu.shutdown().await;
+}

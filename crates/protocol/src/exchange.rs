@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::config::{Config, EndpointRole, FamilyLimits, RateFamily};
-use crate::error::{Error, TransportError, TransportErrorKind, body_excerpt};
+use crate::error::{Error, ErrorKind, TransportError, TransportErrorKind, body_excerpt};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::limiter::RateLimiter;
 use crate::operation::Operation;
@@ -328,8 +328,24 @@ impl<O: Operation> Exchange<O> {
                 self.finish(Ok(output))
             }
             Err(error) => {
-                if (200..300).contains(&response.status) {
+                // A 2xx that could not be read ends the exchange; an error the
+                // body itself declares on a 2xx (the Signaling 2.x envelope's
+                // `errorCode`) is handled like the same HTTP status.
+                if (200..300).contains(&response.status) && error.kind() == ErrorKind::Decode {
                     self.report.undecodable_success = self.op.is_destructive();
+                    return self.finish(Err(error));
+                }
+                if !self.op.is_idempotent()
+                    && matches!(
+                        error,
+                        Error::Server {
+                            status: 500 | 502 | 504,
+                            ..
+                        }
+                    )
+                {
+                    // The service may have acted before failing: sending again
+                    // could deliver the message twice.
                     return self.finish(Err(error));
                 }
                 if let Error::RateLimited { retry_after, .. } = &error {
@@ -359,6 +375,11 @@ impl<O: Operation> Exchange<O> {
                 reason: error.message,
                 body: String::new(),
             }));
+        }
+        if !self.op.is_idempotent() && error.kind.request_may_have_been_processed() {
+            // The request may have been acted on (a message delivered): not
+            // sent again, the caller decides.
+            return self.finish(Err(Error::Transport(error)));
         }
         let network_non_dns = error.kind != TransportErrorKind::Dns;
         self.on_failure(Error::Transport(error), network_non_dns, now)

@@ -221,6 +221,13 @@ impl HistoryQuery {
         self.order
     }
 
+    /// True when a page of this query that returned `received` messages only
+    /// confirms that the previous (full) page was the last: an empty page past the
+    /// first is not worth handing to the caller.
+    pub fn is_trailing_empty_page(&self, received: usize) -> bool {
+        received == 0 && self.offset > 0
+    }
+
     /// The query of the next page after one that returned `received` messages,
     /// or `None` when that page was the last (shorter than the page size).
     ///
@@ -230,10 +237,15 @@ impl HistoryQuery {
     /// let next = q.next_page(100).unwrap();
     /// assert_eq!(next.page_offset(), 100);
     /// assert!(next.next_page(50).is_none());
+    /// assert!(q.offset(u64::MAX).next_page(100).is_none(), "no offset past u64::MAX");
     /// ```
     pub fn next_page(&self, received: usize) -> Option<HistoryQuery> {
-        (received >= self.limit as usize).then(|| HistoryQuery {
-            offset: self.offset + u64::from(self.limit),
+        if received < self.limit as usize {
+            return None;
+        }
+        let offset = self.offset.checked_add(u64::from(self.limit))?;
+        Some(HistoryQuery {
+            offset,
             ..self.clone()
         })
     }

@@ -209,7 +209,7 @@ impl GetHistoryV2 {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WireEnvelope {
-    error_code: Option<u16>,
+    error_code: Option<i64>,
     error: Option<bool>,
     request_id: Option<RequestId>,
     data: Option<WireData>,
@@ -278,12 +278,12 @@ impl Operation for GetHistoryV2 {
         let request_id = wire.request_id.map(RequestId::into_string);
         let code = wire.error_code.unwrap_or(200);
         if wire.error == Some(true) || code != 200 {
-            // The envelope carries the real status; classify it like an HTTP one.
-            let status = if (400..600).contains(&code) {
-                code
-            } else {
-                500
-            };
+            // The envelope carries the real status; classify it like an HTTP one
+            // (a vendor code outside 400..600 counts as a server error).
+            let status = u16::try_from(code)
+                .ok()
+                .filter(|c| (400..600).contains(c))
+                .unwrap_or(500);
             let mut classified = response.clone();
             classified.status = status;
             return Err(parse::error_from_response(&classified));

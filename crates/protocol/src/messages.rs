@@ -167,6 +167,9 @@ impl Operation for SendPeerMessage {
     fn parse(&self, response: &HttpResponse) -> Result<MessageReceipt, Error> {
         parse_receipt(response)
     }
+    fn is_idempotent(&self) -> bool {
+        false
+    }
 }
 
 /// `POST /rtm/users/{from}/channel_messages`: a message from a user to a channel.
@@ -250,6 +253,9 @@ impl Operation for SendChannelMessage {
     }
     fn parse(&self, response: &HttpResponse) -> Result<MessageReceipt, Error> {
         parse_receipt(response)
+    }
+    fn is_idempotent(&self) -> bool {
+        false
     }
 }
 

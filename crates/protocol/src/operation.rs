@@ -46,6 +46,15 @@ pub trait Operation {
     fn is_destructive(&self) -> bool {
         false
     }
+
+    /// False when doing the call twice has a visible effect (sending a message):
+    /// such a call is not retried after a failure that may have come after the
+    /// service acted on it (a timeout or broken connection after sending, a 500,
+    /// 502 or 504). Failures that prove it was not acted on (DNS, connect, 408,
+    /// 429, 503) are still retried.
+    fn is_idempotent(&self) -> bool {
+        true
+    }
 }
 
 /// Reads (and removes) up to 1000 events of the user events feed.

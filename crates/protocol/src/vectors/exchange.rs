@@ -557,8 +557,10 @@ impl VectorExchange {
                 else {
                     return Step::Done(Err(Error::invalid_input("vector", "unexpected messages")));
                 };
-                *pages += 1;
                 let received = messages.len();
+                if !flow.query().is_trailing_empty_page(received) {
+                    *pages += 1;
+                }
                 collected.extend(messages.iter().map(history_message_json));
                 let next_query = flow.query().next_page(received);
                 match next_query {
