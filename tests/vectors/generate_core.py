@@ -320,6 +320,19 @@ case("requests", "history_v2", "Signaling 2.x history is below the host root, no
 case("requests", "history_v2_peer", "channelType user reads the peer conversation with another user",
      config={"app_id": "demo", "area": "mainland_china"}, auth=BASIC, operation=v2(channel_type="user", channel="alice"),
      expect={"method": "GET", "url": "https://api.sd-rtn.com/rtm/v2/history/demo/userId/server/channelType/user/channel/alice?messageCount=100"})
+case("requests", "history_v2_documented_host", "With Agora's global hosts, Signaling 2.x history goes to the documented api.sd-rtn.com first",
+     config={"app_id": "demo"}, auth=BASIC, operation=v2(),
+     expect={"method": "GET", "url": "https://api.sd-rtn.com/rtm/v2/history/demo/userId/server/channelType/message/channel/lobby?messageCount=100"})
+flow("history_v2_fails_over_to_agora_io", "Signaling 2.x history fails over from api.sd-rtn.com to api.agora.io (the suffixes swapped), then regional hosts",
+     {"app_id": "demo", "regions": ["eu-west-1"], "retry": dict(NORETRY_JITTER, base_delay_ms=1, max_delay_ms=1), "family_limits": {"history_v2": FAST}}, [
+    {"call": "start", "operation": v2(), "now_ms": 0, "expect": {"send": {"url": "https://api.sd-rtn.com/rtm/v2/history/demo/userId/server/channelType/message/channel/lobby?messageCount=100"}}},
+    {"call": "transport_error", "kind": "dns", "now_ms": 5, "expect": {"wait": {"min_ms": 0, "max_ms": 1}}},
+    {"call": "wait_elapsed", "after_wait": True, "expect": {"send": {"url": "https://api.sd-rtn.com/rtm/v2/history/demo/userId/server/channelType/message/channel/lobby?messageCount=100"}}},
+    {"call": "transport_error", "kind": "dns", "after_ms": 5, "expect": {"wait": {"min_ms": 0, "max_ms": 1}}},
+    {"call": "wait_elapsed", "after_wait": True, "expect": {"send": {"url": "https://api.agora.io/rtm/v2/history/demo/userId/server/channelType/message/channel/lobby?messageCount=100"}}},
+    {"call": "transport_error", "kind": "dns", "after_ms": 5, "expect": {"wait": {"min_ms": 0, "max_ms": 1}}},
+    {"call": "wait_elapsed", "after_wait": True, "expect": {"send": {"url": "https://api-eu-west-1.agora.io/rtm/v2/history/demo/userId/server/channelType/message/channel/lobby?messageCount=100"}}},
+])
 # every validation rule, refused before any request
 refusals = [
     ("refuse_empty_sender", "An empty sender", peer(**{"from": ""}), "from"),

@@ -24,12 +24,15 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use crate::config::{Config, Endpoint, RateFamily};
+use crate::config::{Config, Endpoint, EndpointRole, RateFamily};
 use crate::error::Error;
 use crate::http::{HttpResponse, Method};
 use crate::operation::Operation;
 use crate::parse::{self, RequestId, decode_error};
 use crate::validate::{encode_path_segment, validate_path_id};
+
+const AGORA_GLOBAL: &str = "https://api.agora.io";
+const SD_RTN: &str = "https://api.sd-rtn.com";
 
 /// Largest `messageCount`.
 pub const MAX_MESSAGE_COUNT: u32 = 100;
@@ -263,12 +266,16 @@ impl Operation for GetHistoryV2 {
         )
     }
     fn url(&self, config: &Config, endpoint: &Endpoint) -> String {
-        format!(
-            "{}/rtm/v2/history/{}{}",
-            endpoint.root,
-            config.app_id(),
-            self.path()
-        )
+        // SPEC section 6 documents this API on `api.sd-rtn.com`: with Agora's
+        // global host list (api.agora.io first), the two suffixes swap places so
+        // the documented host is tried first and the other one is the fallback.
+        // Custom base URLs and regional hosts are used as configured.
+        let root = match (endpoint.role, endpoint.root.as_str()) {
+            (EndpointRole::Primary, AGORA_GLOBAL) => SD_RTN,
+            (EndpointRole::AlternateSuffix, SD_RTN) => AGORA_GLOBAL,
+            (_, root) => root,
+        };
+        format!("{root}/rtm/v2/history/{}{}", config.app_id(), self.path())
     }
     fn parse(&self, response: &HttpResponse) -> Result<HistoryV2Page, Error> {
         if !(200..300).contains(&response.status) {
